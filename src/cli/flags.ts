@@ -1,0 +1,38 @@
+/** The flags that mean the same thing in every command, defined once. */
+import {Flags} from '@oclif/core';
+
+export const modelFlag = Flags.string({
+  char: 'm',
+  description: 'Model: a catalog id, an hf:owner/repo/file.gguf URI or a path to a GGUF file.',
+  helpValue: 'ID|FILE',
+});
+
+export const mirrorFlag = Flags.string({
+  description: 'Mirror root (directory or http(s) URL) holding models/ and datasets/ (env: JUNE_MIRROR).',
+  helpValue: 'DIR|URL',
+});
+
+export const gpuFlag = Flags.string({
+  description: 'GPU backend to use: auto, cuda, vulkan, metal, or false for CPU only.',
+  options: ['auto', 'cuda', 'vulkan', 'metal', 'false'],
+});
+
+export const threadsFlag = Flags.integer({
+  description: 'CPU threads for inference (default: the machine\'s math cores).',
+  min: 1,
+});
+
+export const ctxSizeFlag = Flags.integer({
+  description: 'Context size in tokens.',
+  min: 64,
+});
+
+export const endpointFlag = Flags.string({
+  description: 'An OpenAI-compatible server (vLLM, llama-server, Ollama, june serve) to use instead of a local model.',
+  helpValue: 'URL',
+});
+
+export const parallelFlag = Flags.integer({
+  description: 'How many jobs to run at once.',
+  min: 1,
+});

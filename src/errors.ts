@@ -1,0 +1,161 @@
+/**
+ * Typed errors and the one table that maps them to exit codes.
+ *
+ * Every failure june reports to a user is a JuneError: a stable code, a one-line message and a hint
+ * that says what to do next. The CLI prints exactly one line for it (or a JSON object under --json)
+ * and exits with the code from EXIT_CODES below.
+ */
+
+/** Exit codes of the june CLI (README "Exit codes"). */
+export const EXIT = {
+  ok: 0,
+  error: 1,
+  usage: 2,
+  gateRegression: 3,
+  harness: 4,
+  interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Every error code june raises, and the exit code it maps to. */
+export const EXIT_CODES = {
+  // usage
+  USAGE: EXIT.usage,
+  // generic failures
+  INTERNAL: EXIT.error,
+  CONFIG_INVALID: EXIT.error,
+  FILE_NOT_FOUND: EXIT.error,
+  BAD_INPUT: EXIT.error,
+  NOT_WRITABLE: EXIT.error,
+  DISK_FULL: EXIT.error,
+  NODE_TOO_OLD: EXIT.error,
+  // models
+  MODEL_UNKNOWN: EXIT.error,
+  MODEL_NOT_FOUND: EXIT.error,
+  MODEL_LOAD_FAILED: EXIT.error,
+  GGUF_CORRUPT: EXIT.error,
+  MODEL_TOO_LARGE: EXIT.error,
+  GPU_UNAVAILABLE: EXIT.error,
+  INFERENCE_FAILED: EXIT.error,
+  // downloads
+  DOWNLOAD_FAILED: EXIT.error,
+  HTTP_ERROR: EXIT.error,
+  CHECKSUM_MISMATCH: EXIT.error,
+  // endpoints
+  ENDPOINT_UNREACHABLE: EXIT.error,
+  ENDPOINT_ERROR: EXIT.error,
+  ENDPOINT_BAD_RESPONSE: EXIT.error,
+  TIMEOUT: EXIT.error,
+  // checks
+  CHECK_FAILED: EXIT.error,
+  // datasets and runs
+  DATASET_UNKNOWN: EXIT.error,
+  DATASET_INVALID: EXIT.error,
+  TASK_UNKNOWN: EXIT.error,
+  RUN_NOT_FOUND: EXIT.error,
+  // sandbox and harness
+  DOCKER_UNAVAILABLE: EXIT.harness,
+  SANDBOX_IMAGE_MISSING: EXIT.harness,
+  SANDBOX_BUILD_FAILED: EXIT.harness,
+  SANDBOX_FAILURE: EXIT.harness,
+  HARNESS_FAILURE: EXIT.harness,
+  // gate
+  GATE_REGRESSION: EXIT.gateRegression,
+  // Ctrl-C
+  INTERRUPTED: EXIT.interrupted,
+} as const satisfies Record<string, ExitCode>;
+
+export type JuneErrorCode = keyof typeof EXIT_CODES;
+
+export interface JuneErrorOptions {
+  hint?: string;
+  cause?: unknown;
+}
+
+export class JuneError extends Error {
+  readonly code: JuneErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: JuneErrorCode, message: string, options: JuneErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : {cause: options.cause});
+    this.name = 'JuneError';
+    this.code = code;
+    this.hint = options.hint;
+  }
+
+  get exitCode(): ExitCode {
+    return EXIT_CODES[this.code];
+  }
+
+  toJSON(): JuneErrorJson['error'] {
+    return {code: this.code, message: this.message, hint: this.hint ?? null};
+  }
+}
+
+export interface JuneErrorJson {
+  error: {code: string; message: string; hint: string | null};
+}
+
+export function isJuneError(err: unknown): err is JuneError {
+  return err instanceof JuneError;
+}
+
+/** True for the errors an AbortSignal produces (fetch, timers, node-llama-cpp, our own). */
+export function isAbortError(err: unknown): boolean {
+  if (err instanceof JuneError) return err.code === 'INTERRUPTED';
+  if (!(err instanceof Error)) return false;
+  return err.name === 'AbortError' || (err as {code?: unknown}).code === 'ABORT_ERR';
+}
+
+/** Node's fs error codes mapped to june's, with a message that names the path. */
+export function fromFsError(err: unknown, path: string, doing: string): JuneError {
+  const code = (err as {code?: unknown}).code;
+  if (code === 'ENOENT')
+    return new JuneError('FILE_NOT_FOUND', `${doing}: ${path} does not exist`, {
+      hint: 'check the path',
+      cause: err,
+    });
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+    return new JuneError('NOT_WRITABLE', `${doing}: ${path} is not writable (${String(code)})`, {
+      hint: 'choose a writable location (JUNE_HOME) or fix the permissions',
+      cause: err,
+    });
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new JuneError('DISK_FULL', `${doing}: no space left on the device holding ${path}`, {
+      hint: 'free some disk space or point JUNE_HOME at a larger disk',
+      cause: err,
+    });
+  if (code === 'EISDIR')
+    return new JuneError('BAD_INPUT', `${doing}: ${path} is a directory`, {hint: 'pass a file', cause: err});
+  return new JuneError('INTERNAL', `${doing}: ${path}: ${err instanceof Error ? err.message : String(err)}`, {
+    cause: err,
+  });
+}
+
+/** Turns anything thrown into a JuneError, keeping JuneErrors as they are. */
+export function toJuneError(err: unknown): JuneError {
+  if (err instanceof JuneError) return err;
+  if (isAbortError(err))
+    return new JuneError('INTERRUPTED', 'interrupted', {hint: 'finished work was kept; rerun to continue', cause: err});
+  if (err instanceof Error) {
+    const oclif = (err as {oclif?: {exit?: number}}).oclif;
+    // oclif's parser errors (unknown flag, missing argument, bad option value) are usage errors
+    if (oclif?.exit === 2 || /Nonexistent flag|Unexpected argument|Missing required|Expected --|Parsing --/i.test(err.message)) {
+      const firstLine = err.message.split('\n').find((l) => l.trim().length > 0) ?? err.message;
+      return new JuneError('USAGE', firstLine.trim(), {hint: 'see `june <command> --help`', cause: err});
+    }
+    return new JuneError('INTERNAL', err.message, {
+      hint: 'rerun with --verbose for the stack trace, and report it if it persists',
+      cause: err,
+    });
+  }
+  return new JuneError('INTERNAL', String(err));
+}
+
+/** The one line printed for an error in human mode. */
+export function formatErrorLine(err: JuneError): string {
+  const hint = err.hint ? ` Hint: ${err.hint}` : '';
+  const msg = err.message.replace(/\s*\n\s*/g, ' ');
+  return `Error (${err.code}): ${msg}.${hint}`.replace(/\.\./g, '.');
+}

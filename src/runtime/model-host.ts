@@ -1,0 +1,122 @@
+/**
+ * The one interface every june command uses to talk to a model, whatever runs it: the embedded
+ * node-llama-cpp backend or an OpenAI-compatible endpoint (vLLM, TensorRT-LLM, llama-server,
+ * Ollama, `june serve`).
+ *
+ * This file is the contract between the runtime and its users (agent, benchmarks, voice, serve).
+ * Extend it by adding optional fields; never change the meaning of an existing one.
+ */
+import type {z} from 'zod';
+
+export type Role = 'system' | 'user' | 'assistant' | 'tool';
+
+export interface ToolCall {
+  /** Unique per call within a conversation (backends generate one when the model does not). */
+  id: string;
+  name: string;
+  /** Parsed JSON arguments, validated against the tool's zod schema before they reach a handler. */
+  arguments: unknown;
+}
+
+export interface ChatMessage {
+  role: Role;
+  content: string;
+  /** Set on assistant messages that called tools. */
+  toolCalls?: ToolCall[];
+  /** Set on tool messages: the call this is the result of. */
+  toolCallId?: string;
+}
+
+/** A tool the model may call: its parameters are declared once, as a zod schema. */
+export interface ToolSpec<S extends z.ZodType = z.ZodType> {
+  name: string;
+  description: string;
+  parameters: S;
+}
+
+export interface SamplingOptions {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  seed?: number;
+  /** Generation stops before any of these strings; the stop string is not part of the text. */
+  stop?: string[];
+}
+
+export interface GenerateOptions extends SamplingOptions {
+  signal?: AbortSignal;
+  /** Per-request wall-clock limit; exceeded → JuneError('TIMEOUT'). */
+  timeoutMs?: number;
+  /** Constrain the answer to JSON matching this JSON schema. */
+  jsonSchema?: Record<string, unknown>;
+  /** Constrain the answer with a GBNF grammar (embedded backend only). */
+  grammar?: string;
+  tools?: ToolSpec[];
+  /**
+   * How tool calls are produced. 'constrained': the model must answer with one declared call or a
+   * final answer, decoded under a JSON-schema grammar (embedded backend; works with tiny models).
+   * 'native': the chat template's own function calling. 'auto': native where the model supports
+   * it, constrained otherwise.
+   */
+  toolMode?: 'constrained' | 'native' | 'auto';
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'abort';
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  /** Prompt tokens served from the KV cache instead of being evaluated again. */
+  cachedPromptTokens?: number;
+}
+
+export interface Timings {
+  /** From the request to the first generated token. */
+  ttftMs: number;
+  totalMs: number;
+  /** Prompt processing time where the backend reports it (marked as the server's own for endpoints). */
+  promptMs?: number;
+  promptTimingSource?: 'measured' | 'server' | 'unavailable';
+}
+
+export interface GenerationResult {
+  text: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+  usage: Usage;
+  timings: Timings;
+}
+
+export type GenerationEvent =
+  | {type: 'token'; text: string}
+  | {type: 'tool_call'; call: ToolCall}
+  | {type: 'done'; result: GenerationResult};
+
+/** A running generation: iterate for streamed events, or await `result`. */
+export interface Generation extends AsyncIterable<GenerationEvent> {
+  readonly result: Promise<GenerationResult>;
+}
+
+export interface ModelInfo {
+  /** Catalog id, file name, or the endpoint's model name. */
+  id: string;
+  backend: 'embedded' | 'endpoint';
+  /** GGUF path (embedded) or base URL (endpoint). */
+  source: string;
+  contextSize: number | null;
+  parameters: number | null;
+  gpu: string | false;
+  threads: number | null;
+}
+
+/**
+ * A loaded model. `chat` applies the model's own chat template; `complete` continues raw text
+ * (HumanEval-style completion). A conversation handle reuses its KV cache across turns.
+ */
+export interface ModelHost {
+  readonly info: ModelInfo;
+  chat(messages: ChatMessage[], options?: GenerateOptions): Generation;
+  complete(prompt: string, options?: GenerateOptions): Generation;
+  close(): Promise<void>;
+}

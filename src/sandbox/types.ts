@@ -1,0 +1,46 @@
+/**
+ * What the sandbox executes and what it answers. Contract between src/sandbox and its users
+ * (evaluate, run-benchmarks, the agent's code tool). Extend by adding optional fields only.
+ *
+ * Verdicts belong to the harness: a status of 'pass' is only ever set by the runner after it
+ * observed every test of the sample run to completion; nothing the sample prints, exits with or
+ * writes can make it so.
+ */
+export type TestStatus = 'pass' | 'fail' | 'timeout';
+
+export interface TestLimits {
+  /** Per-test limit floor (EvalPlus --min-time-limit). */
+  minTimeLimitMs: number;
+  /** Per-test limit = max(min, factor × the reference program's own time on that input). */
+  timeFactor: number;
+  /** Memory cap of each test process. */
+  memoryBytes: number;
+  /** Stdout+stderr kept per sample; the rest is counted and dropped. */
+  outputBytes: number;
+  /** Run every input even after a failure (diagnosis); default stops at the first failure. */
+  allInputs: boolean;
+}
+
+/** One group of tests a sample is judged on (EvalPlus: "base" and "plus"). */
+export interface SuiteResult {
+  status: TestStatus;
+  /** Index of each failing/timed-out test (EvalPlus base_fail_tests / plus_fail_tests hold inputs). */
+  failedTests: number[];
+  /** How many tests the harness saw complete. */
+  testsRun: number;
+  testsTotal: number;
+  /** Why it failed, e.g. "AssertionError", "timeout after 4000 ms on test 3", "killed: memory". */
+  reason: string | null;
+}
+
+export interface SampleVerdict {
+  base: SuiteResult;
+  /** null for datasets without plus tests. */
+  plus: SuiteResult | null;
+  /** e.g. 'non_plain_return': a return value that is not plain data (an object whose __eq__ is always true). */
+  flags: string[];
+  /** Limits actually applied, per suite, for the record. */
+  timeLimitsMs: {base: number[]; plus: number[]};
+  wallMs: number;
+  outputBytes: number;
+}
