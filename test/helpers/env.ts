@@ -1,0 +1,51 @@
+/**
+ * Shared test helpers: where the real test data lives, a temporary JUNE_HOME per test, and a way to
+ * run the built CLI (bin/run.js) as a user would. Tests that need Docker, a model or a speech engine
+ * call the require* helpers: under CI=true a missing one fails the test, it never skips.
+ */
+import {mkdtempSync, rmSync, existsSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {dirname, join, resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {execa, type Options, type Result} from 'execa';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** `../shared` beside the project: a mirror root with models/ and datasets/. */
+export const sharedDir = process.env.JUNE_TEST_SHARED ?? resolve(repoRoot, '..', 'shared');
+export const tinyModelPath = join(sharedDir, 'models', 'llama-2-tiny-random.gguf');
+export const TINY_MODEL_SHA256 = '81f226c62d28ed4a1a9b9fa080fcd9f0cc40e0f9d5680036583ff98fbcd035cb';
+export const TINY_MODEL_BYTES = 1750560;
+
+/** A fresh JUNE_HOME; removed by the returned cleanup. */
+export function tempHome(prefix = 'june-test-'): {home: string; cleanup: () => void} {
+  const home = mkdtempSync(join(tmpdir(), prefix));
+  return {home, cleanup: () => rmSync(home, {recursive: true, force: true})};
+}
+
+/** Runs the built CLI with its own JUNE_HOME; never throws on a non-zero exit. */
+export async function runJune(
+  args: string[],
+  opts: {home: string; env?: Record<string, string | undefined>; timeout?: number; input?: string} & Pick<Options, 'cwd'>,
+): Promise<Result> {
+  return execa(process.execPath, [join(repoRoot, 'bin', 'run.js'), ...args], {
+    reject: false,
+    cwd: opts.cwd ?? repoRoot,
+    env: {JUNE_HOME: opts.home, NO_COLOR: '1', ...opts.env},
+    timeout: opts.timeout ?? 120_000,
+    input: opts.input ?? '',
+  });
+}
+
+/** Fails (under CI) or throws a clear error when the tiny test model is missing. */
+export function requireTinyModel(): string {
+  if (!existsSync(tinyModelPath))
+    throw new Error(`test model missing: ${tinyModelPath} (set JUNE_TEST_SHARED to the shared/ mirror)`);
+  return tinyModelPath;
+}
+
+/** Throws when no Docker engine answers: tests that need one fail rather than skip. */
+export async function requireDocker(): Promise<void> {
+  const r = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], {reject: false, timeout: 20_000});
+  if (r.exitCode !== 0)
+    throw new Error(`Docker engine not reachable (docker info: ${String(r.stderr).split('\n')[0]}); .ci/run starts one`);
+}
