@@ -38,8 +38,12 @@ export abstract class JuneCommand<T> extends Command {
     return resolvePaths(process.env);
   }
 
+  private configCache: JuneConfig | undefined;
+
+  /** The validated config file (loaded once, in init(), so a bad file fails every command alike). */
   protected async juneConfig(): Promise<JuneConfig> {
-    return loadConfig(process.env);
+    this.configCache ??= await loadConfig(process.env);
+    return this.configCache;
   }
 
   /** Progress bars and spinners only on an interactive stderr, never under --json or CI. */
@@ -53,6 +57,7 @@ export abstract class JuneCommand<T> extends Command {
     await super.init();
     process.on('SIGINT', this.onSignal);
     process.on('SIGTERM', this.onSignal);
+    await this.juneConfig();
   }
 
   private interrupt(sig: NodeJS.Signals): void {
