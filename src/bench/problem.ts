@@ -29,6 +29,20 @@ export interface Problem {
     baseInputs: unknown[][];
     plusInputs: unknown[][];
     atol: number;
+    /**
+     * Optional: the inputs exactly as the dataset file wrote them (Python `json` text, which may hold
+     * NaN/Infinity and integers beyond 2^53 and keeps 1.0 apart from 1). A harness running Python
+     * should `json.loads` these rather than re-serialise baseInputs/plusInputs, which lose those.
+     */
+    baseInputsJson?: string;
+    plusInputsJson?: string;
+    /**
+     * Optional Python source defining `deserialize_inputs(inputs: list) -> list`, which the harness
+     * (trusted code) applies to the loaded inputs before calling the reference and the sample: the
+     * tuples, sets and complex numbers JSON cannot hold (EvalPlus's mbpp_deserialize_inputs for
+     * MBPP+). Absent: inputs are used as loaded.
+     */
+    deserializeInputs?: string;
   };
 }
 
