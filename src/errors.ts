@@ -61,8 +61,10 @@ export const EXIT_CODES = {
   SANDBOX_BUILD_FAILED: EXIT.harness,
   SANDBOX_FAILURE: EXIT.harness,
   HARNESS_FAILURE: EXIT.harness,
-  // gate
+  // gate: a regression is 3; a gate that cannot judge (bad or incomparable baseline) is a harness failure, 4
   GATE_REGRESSION: EXIT.gateRegression,
+  BASELINE_INVALID: EXIT.harness,
+  BASELINE_MISMATCH: EXIT.harness,
   // Ctrl-C
   INTERRUPTED: EXIT.interrupted,
 } as const satisfies Record<string, ExitCode>;
