@@ -94,7 +94,10 @@ describe('dataset loaders on the real files', () => {
     expect(p2?.io?.deserializeInputs).toContain('tuple(a) for a in inp');
     expect(p2?.scriptTests).toBeUndefined();
     expect(ds.problems.some((p) => p.io?.plusInputsJson?.includes('Infinity'))).toBe(true);
-    expect(ds.problems.filter((p) => p.io?.deserializeInputs).length).toBeGreaterThan(50);
+    expect(ds.problems.filter((p) => p.io?.deserializeInputs).length).toBe(52);
+    // v0.2.0 writes Mbpp/793's plus_input as {}: no plus inputs, as EvalPlus iterates it
+    expect(ds.byTaskId.get('Mbpp/793')?.io?.plusInputs).toEqual([]);
+    expect(ds.byTaskId.get('Mbpp/793')?.io?.plusInputsJson).toBe('[]');
   });
 
   it('MBPP: test split 11-510 (500), 3-shot prompt from tasks 2-4', async () => {

@@ -13,13 +13,10 @@ import {mbppPlusDeserializer} from './mbpp-plus-inputs.js';
 import {topLevelSources} from './python-json.js';
 
 /** A list of argument lists. MBPP+ v0.2.0 writes Mbpp/793's plus_input as `{}`: EvalPlus iterates it as no inputs, and so does june. */
-const Inputs = z.union([
+const Inputs = z.preprocess(
+  (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0 ? [] : v),
   z.array(z.array(z.unknown()), 'expected a list of argument lists'),
-  z
-    .object({})
-    .strict('expected a list of argument lists')
-    .transform((): unknown[][] => []),
-]);
+);
 
 /** The source text of an input list, `{}` (no inputs) written as `[]`. */
 function inputsSource(src: string | undefined, parsed: unknown[][]): string {
