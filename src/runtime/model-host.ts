@@ -42,6 +42,11 @@ export interface SamplingOptions {
   seed?: number;
   /** Generation stops before any of these strings; the stop string is not part of the text. */
   stop?: string[];
+  /**
+   * Keep generating past end-of-generation tokens until maxTokens (benchmarks: `june bench` tg
+   * must time exactly the requested tokens). Sent as `ignore_eos` to endpoints (vLLM, llama-server).
+   */
+  ignoreEos?: boolean;
 }
 
 export interface GenerateOptions extends SamplingOptions {
