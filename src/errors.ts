@@ -124,6 +124,11 @@ export function fromFsError(err: unknown, path: string, doing: string): JuneErro
       hint: 'choose a writable location (JUNE_HOME) or fix the permissions',
       cause: err,
     });
+  if (code === 'ENOTDIR')
+    return new JuneError('NOT_WRITABLE', `${doing}: a parent of ${path} is a file, not a directory`, {
+      hint: 'choose a writable location (JUNE_HOME) or remove the file in the way',
+      cause: err,
+    });
   if (code === 'ENOSPC' || code === 'EDQUOT')
     return new JuneError('DISK_FULL', `${doing}: no space left on the device holding ${path}`, {
       hint: 'free some disk space or point JUNE_HOME at a larger disk',
