@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The HTML report in a real browser: Debian's headless Chromium driven by playwright-core. The page
  * must render with no console error, every chart must draw, the pass map must hold exactly one mark
