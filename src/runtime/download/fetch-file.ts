@@ -124,6 +124,15 @@ function isHuggingFace(url: string): boolean {
   return host === 'huggingface.co' || host.endsWith('.huggingface.co');
 }
 
+/** The request headers for a (resumed) download: Range from `offset`, HF_TOKEN only for huggingface.co. */
+export function requestHeaders(url: string, offset: number, env: Env): Record<string, string> {
+  const headers: Record<string, string> = {'user-agent': 'june (model downloader)', 'accept-encoding': 'identity'};
+  if (offset > 0) headers.range = `bytes=${offset}-`;
+  const token = env.HF_TOKEN?.trim();
+  if (token && isHuggingFace(url)) headers.authorization = `Bearer ${token}`;
+  return headers;
+}
+
 /** Parses `bytes START-END/TOTAL` (TOTAL may be `*`). */
 function parseContentRange(v: string | string[] | undefined): {start: number; total: number | null} | null {
   const s = Array.isArray(v) ? v[0] : v;
@@ -228,10 +237,7 @@ async function fetchFromHttp(url: string, partial: string, job: DownloadJob, sta
       offset = 0;
     }
     await syncHash(state, partial, offset, opts.signal);
-    const headers: Record<string, string> = {'user-agent': 'june (model downloader)', 'accept-encoding': 'identity'};
-    if (offset > 0) headers.range = `bytes=${offset}-`;
-    const token = opts.env.HF_TOKEN?.trim();
-    if (token && isHuggingFace(url)) headers.authorization = `Bearer ${token}`;
+    const headers = requestHeaders(url, offset, opts.env);
 
     let res: Dispatcher.ResponseData;
     try {
