@@ -19,6 +19,10 @@ export interface TestLimits {
   outputBytes: number;
   /** Run every input even after a failure (diagnosis); default stops at the first failure. */
   allInputs: boolean;
+  /** Fail samples flagged 'non_plain_return' (default false: the reference harness's verdict). */
+  strict?: boolean;
+  /** Cap on one suite's total time (EvalPlus EVALPLUS_TIMEOUT_PER_TASK); default 60 000. */
+  suiteTimeoutMs?: number;
 }
 
 /** One group of tests a sample is judged on (EvalPlus: "base" and "plus"). */
@@ -43,4 +47,6 @@ export interface SampleVerdict {
   timeLimitsMs: {base: number[]; plus: number[]};
   wallMs: number;
   outputBytes: number;
+  /** The stdout+stderr kept (at most TestLimits.outputBytes per suite), for diagnosis. */
+  output?: string;
 }

