@@ -4,12 +4,13 @@
  * and always checked against the manifest's sha256 before use.
  */
 import {createHash} from 'node:crypto';
-import {createReadStream, createWriteStream} from 'node:fs';
-import {mkdir, rename, rm, stat} from 'node:fs/promises';
+import {createReadStream} from 'node:fs';
+import {mkdir, stat} from 'node:fs/promises';
 import {join} from 'node:path';
-import {Readable, Transform} from 'node:stream';
 import {pipeline} from 'node:stream/promises';
-import {JuneError, fromFsError, isAbortError} from '../../errors.js';
+import {JuneError, fromFsError} from '../../errors.js';
+import {fetchFile} from '../../runtime/download/fetch-file.js';
+import type {Candidate} from '../../runtime/download/plan.js';
 import {type DatasetEntry, datasetManifest} from './manifest.js';
 
 export interface DatasetStoreOptions {
@@ -53,84 +54,60 @@ export async function isDatasetCached(entry: DatasetEntry, datasetsDir: string):
   return (await sha256File(path)) === entry.sha256;
 }
 
-function sourceOf(entry: DatasetEntry, mirror: string | undefined): string {
-  if (!mirror) return entry.url;
-  return /^https?:\/\//i.test(mirror) ? `${mirror}/datasets/${entry.file}` : join(mirror, 'datasets', entry.file);
+function sourceOf(entry: DatasetEntry, mirror: string | undefined): Candidate {
+  if (!mirror) return {kind: 'http', url: entry.url};
+  return /^https?:\/\//i.test(mirror) ? {kind: 'http', url: `${mirror}/datasets/${entry.file}`} : {kind: 'file', path: join(mirror, 'datasets', entry.file)};
 }
 
-async function openSource(src: string, entry: DatasetEntry, signal: AbortSignal | undefined): Promise<Readable> {
-  if (!/^https?:\/\//i.test(src)) {
-    try {
-      await stat(src);
-    } catch (err) {
-      const je = fromFsError(err, src, `fetching dataset ${entry.id}`);
-      throw new JuneError(je.code === 'FILE_NOT_FOUND' ? 'DOWNLOAD_FAILED' : je.code, je.message, {
-        hint: 'the mirror root must hold datasets/' + entry.file + ' (or unset --mirror/JUNE_MIRROR to fetch from upstream)',
-      });
-    }
-    return createReadStream(src);
-  }
-  let res: Response;
-  try {
-    res = await fetch(src, {signal: signal ?? null, redirect: 'follow'});
-  } catch (err) {
-    if (isAbortError(err)) throw err;
-    throw new JuneError('DOWNLOAD_FAILED', `fetching dataset ${entry.id} from ${src} failed: ${(err as Error).message}`, {
-      hint: 'check the network, or use a mirror root holding datasets/ (--mirror DIR|URL or JUNE_MIRROR)',
-    });
-  }
-  if (!res.ok || !res.body)
-    throw new JuneError('HTTP_ERROR', `fetching dataset ${entry.id} from ${src}: HTTP ${res.status}`, {
-      hint: 'check the URL or use a mirror root (--mirror DIR|URL or JUNE_MIRROR)',
-    });
-  return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
-}
-
-/** Makes sure one dataset file is in june's home with the pinned sha256, fetching it if needed. */
+/**
+ * Makes sure one dataset file is in june's home with the pinned sha256, fetching it if needed
+ * (through the runtime's downloader: resumable, retried, size and sha256 checked before the
+ * file is moved into place).
+ */
 export async function ensureDatasetFile(entry: DatasetEntry, opts: DatasetStoreOptions): Promise<DatasetFile> {
   const path = datasetPath(entry, opts.datasetsDir);
   if (await isDatasetCached(entry, opts.datasetsDir)) return {entry, path, sha256: entry.sha256, source: 'cache'};
-  const src = sourceOf(entry, opts.mirror);
+  const candidate = sourceOf(entry, opts.mirror);
+  const where = candidate.kind === 'file' ? candidate.path : candidate.url;
   try {
     await mkdir(opts.datasetsDir, {recursive: true});
   } catch (err) {
     throw fromFsError(err, opts.datasetsDir, 'creating the datasets directory');
   }
-  const tmp = `${path}.partial-${process.pid}`;
-  const hash = createHash('sha256');
-  let done = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      done += chunk.length;
-      opts.onProgress?.(entry, done, entry.bytes);
-      cb(null, chunk);
-    },
-  });
+  const {EnvHttpProxyAgent, interceptors} = await import('undici');
+  const agent = new EnvHttpProxyAgent();
   try {
-    const input = await openSource(src, entry, opts.signal);
-    await pipeline(input, meter, createWriteStream(tmp), {signal: opts.signal});
-  } catch (err) {
-    await rm(tmp, {force: true});
-    if (err instanceof JuneError || isAbortError(err)) throw err;
-    throw fromFsError(err, tmp, `fetching dataset ${entry.id}`);
-  }
-  const sha = hash.digest('hex');
-  if (sha !== entry.sha256 || done !== entry.bytes) {
-    await rm(tmp, {force: true});
-    throw new JuneError(
-      'CHECKSUM_MISMATCH',
-      `dataset ${entry.id} from ${src} has sha256 ${sha} (${done} bytes), expected ${entry.sha256} (${entry.bytes} bytes)`,
-      {hint: 'the source does not hold the pinned release: use the upstream URL or a mirror with the right file'},
+    const fetched = await fetchFile(
+      {
+        id: `dataset ${entry.id}`,
+        source: entry.url,
+        file: entry.file,
+        dest: path,
+        candidates: [candidate],
+        viaMirror: opts.mirror !== undefined,
+        expected: {bytes: entry.bytes, sha256: entry.sha256},
+        entry: null,
+      },
+      {
+        dispatcher: agent.compose(interceptors.redirect({maxRedirections: 5})),
+        env: process.env,
+        signal: opts.signal,
+        observer: {progress: (done, total) => opts.onProgress?.(entry, done, total ?? entry.bytes)},
+      },
     );
-  }
-  try {
-    await rename(tmp, path);
+    return {entry, path, sha256: fetched.sha256, source: fetched.from};
   } catch (err) {
-    await rm(tmp, {force: true});
-    throw fromFsError(err, path, `storing dataset ${entry.id}`);
+    if (err instanceof JuneError && (err.code === 'MODEL_NOT_FOUND' || err.code === 'HTTP_ERROR'))
+      throw new JuneError(err.code === 'HTTP_ERROR' ? 'HTTP_ERROR' : 'DOWNLOAD_FAILED', `dataset ${entry.id}: ${where} is not there (${err.message})`, {
+        hint: opts.mirror
+          ? `the mirror root must hold datasets/${entry.file} (or unset --mirror/JUNE_MIRROR to fetch it from upstream)`
+          : 'check the network, or use a mirror root holding datasets/ (--mirror DIR|URL or JUNE_MIRROR)',
+        cause: err,
+      });
+    throw err;
+  } finally {
+    await agent.close();
   }
-  return {entry, path, sha256: sha, source: src};
 }
 
 export interface DatasetStatus {

@@ -1,13 +1,8 @@
-/** The per-test limits evaluate applies by default, EvalPlus's where it has them. */
+/** The per-test limits evaluate applies by default: the sandbox's (EvalPlus's 1 s floor, ×4, 4 GiB). */
 import type {TestLimits} from '../../sandbox/types.js';
+import {DEFAULT_TEST_LIMITS} from '../../sandbox/jobs.js';
 
-export const DEFAULT_LIMITS: TestLimits = {
-  /** EvalPlus --min-time-limit (seconds there): 4 s. */
-  minTimeLimitMs: 4000,
-  /** EvalPlus --gt-time-limit-factor: 4 × the reference program's own time on each input. */
-  timeFactor: 4,
-  /** EvalPlus's reliability_guard: 4 GiB per test process. */
-  memoryBytes: 4 * 1024 ** 3,
-  outputBytes: 1024 * 1024,
-  allInputs: false,
-};
+export const DEFAULT_LIMITS: TestLimits = DEFAULT_TEST_LIMITS;
+
+/** The flags that harden a verdict under --strict (the harness flags; default verdicts stay the reference harness's). */
+export const STRICT_FLAGS: readonly string[] = ['non_plain_return'];

@@ -29,7 +29,7 @@ export function resultKey(p: KeyParts): string {
     p.datasetSha256,
     p.taskId,
     p.program,
-    [l.minTimeLimitMs, l.timeFactor, l.memoryBytes, l.outputBytes, l.allInputs],
+    [l.minTimeLimitMs, l.timeFactor, l.memoryBytes, l.outputBytes, l.allInputs, l.suiteTimeoutMs ?? null],
     Object.entries(p.extra ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   ]);
   return createHash('sha256').update(canonical).digest('hex');

@@ -11,6 +11,7 @@ import type {SampleVerdict, TestLimits} from '../../sandbox/types.js';
 import {JuneError, isAbortError, toJuneError} from '../../errors.js';
 import type {LoadedDataset} from '../datasets/index.js';
 import {JsonlAppender, ensureRunDir, readJsonlRecords, writeJsonAtomic} from '../run-store.js';
+import {STRICT_FLAGS} from './limits.js';
 import {type OutputPaths, type ScoredSample, outputPaths, writeOutputs} from './outputs.js';
 import {ResultRecordSchema, resultKey, resultRecord} from './record.js';
 import type {EvalSample} from './samples.js';
@@ -107,6 +108,8 @@ export async function evaluateSamples(o: EvaluateRunOptions): Promise<EvaluateRe
   });
   let done = 0;
   o.onProgress?.(0, todo.length);
+  // the sandbox always gives the reference harness's verdict; --strict is applied when scoring
+  const sandboxLimits: TestLimits = {...o.limits, strict: false};
 
   if (todo.length > 0) {
     const appender = await JsonlAppender.open(recordsPath);
@@ -122,7 +125,7 @@ export async function evaluateSamples(o: EvaluateRunOptions): Promise<EvaluateRe
           const sample = o.samples[i] as EvalSample;
           const problem = o.dataset.byTaskId.get(sample.taskId) as Problem;
           try {
-            const verdict = await ev.evaluate(problem, {taskId: sample.taskId, program: sample.program}, o.limits, o.signal);
+            const verdict = await ev.evaluate(problem, {taskId: sample.taskId, program: sample.program}, sandboxLimits, o.signal);
             await appender.append(resultRecord(keys[i] as string, sample.taskId, sample.completionId, verdict));
             verdicts[i] = verdict;
             done++;
@@ -175,7 +178,7 @@ export async function evaluateSamples(o: EvaluateRunOptions): Promise<EvaluateRe
     evalplusResultsPath: paths.evalplusResultsPath,
     evaluated: done,
     reused,
-    flagged: scored.filter((s) => s.outcome.flags.length > 0).length,
+    flagged: scored.filter((s) => s.outcome.flags.some((f) => STRICT_FLAGS.includes(f))).length,
     strict: o.strict,
     limits: o.limits,
   };

@@ -5,6 +5,7 @@
  */
 import type {SampleVerdict, SuiteResult, TestStatus} from '../../sandbox/types.js';
 import {DEFAULT_KS, passAtKTable} from '../pass-at-k.js';
+import {STRICT_FLAGS} from './limits.js';
 
 export interface SampleOutcome {
   taskId: string;
@@ -19,12 +20,13 @@ function flaggedFail(s: SuiteResult, flags: string[]): SuiteResult {
   return {...s, status: 'fail', reason: `flagged: ${flags.join(', ')} (--strict)`};
 }
 
-/** The statuses a verdict stands for; `strict` fails samples the harness flagged. */
+/** The statuses a verdict stands for; `strict` fails samples the harness flagged non_plain_return (the sandbox is always asked for the reference harness's verdict, so a stored verdict serves both modes). */
 export function sampleOutcome(taskId: string, v: SampleVerdict, strict: boolean): SampleOutcome {
-  const flagged = strict && v.flags.length > 0;
-  const base = flagged ? flaggedFail(v.base, v.flags) : v.base;
+  const hard = v.flags.filter((f) => STRICT_FLAGS.includes(f));
+  const flagged = strict && hard.length > 0;
+  const base = flagged ? flaggedFail(v.base, hard) : v.base;
   let plus: SuiteResult | null = null;
-  if (v.plus) plus = base.status !== 'pass' ? base : flagged ? flaggedFail(v.plus, v.flags) : v.plus;
+  if (v.plus) plus = base.status !== 'pass' ? base : flagged ? flaggedFail(v.plus, hard) : v.plus;
   return {taskId, base, plus, flags: v.flags};
 }
 
