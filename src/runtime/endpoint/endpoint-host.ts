@@ -239,6 +239,7 @@ export function planRequest(kind: Kind, model: string, input: ChatMessage[] | st
   if (o.topK !== undefined) body.top_k = o.topK;
   if (o.seed !== undefined) body.seed = o.seed;
   if (o.stop?.length) body.stop = o.stop;
+  if (o.ignoreEos) body.ignore_eos = true;
   const tools = o.tools?.length ? o.tools : undefined;
   let constrainedTools: readonly ToolSpec[] | undefined;
   if (tools) {
