@@ -301,3 +301,21 @@ export async function reapContainers(docker: Docker, all: boolean): Promise<stri
   }
   return removed;
 }
+
+/** Every june sandbox container in the engine, with whether its owner process is gone. */
+export async function sandboxContainers(docker?: Docker): Promise<Array<{id: string; state: string; ownerPid: number | null; orphan: boolean}>> {
+  const d = docker ?? (await dockerClient());
+  await pingDocker(d);
+  let list;
+  try {
+    list = await d.listContainers({all: true, filters: {label: [`${LABEL}=1`]}});
+  } catch (err) {
+    throw dockerError(err, 'cannot list containers');
+  }
+  const me = hostname();
+  return list.map((c) => {
+    const pid = Number(c.Labels?.[LABEL_OWNER_PID]);
+    const ownerPid = Number.isInteger(pid) && pid > 0 ? pid : null;
+    return {id: c.Id.slice(0, 12), state: c.State, ownerPid, orphan: c.Labels?.[LABEL_OWNER_HOST] === me && (ownerPid === null || !processAlive(ownerPid))};
+  });
+}
