@@ -82,7 +82,7 @@ export async function loadConfig(env: Env = process.env): Promise<JuneConfig> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as {code?: string}).code === 'ENOENT') return ConfigSchema.parse({});
+    if (['ENOENT', 'ENOTDIR'].includes(String((err as {code?: string}).code))) return ConfigSchema.parse({}); // no such file
     throw new JuneError('CONFIG_INVALID', `cannot read config file ${file}: ${(err as Error).message}`, {
       hint: 'check its permissions',
     });

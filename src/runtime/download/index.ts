@@ -102,6 +102,21 @@ async function presentAndVerified(job: DownloadJob, record: LockRecord | undefin
   };
 }
 
+/** mkdir -p that reports the real cause: a recursive mkdir on a read-only filesystem says ENOENT. */
+async function ensureDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, {recursive: true});
+  } catch (err) {
+    let cause: unknown = err;
+    if ((err as {code?: string}).code === 'ENOENT')
+      cause = await mkdir(dir).then(
+        () => err,
+        (e: unknown) => e,
+      );
+    throw fromFsError(cause, dir, 'creating the models directory');
+  }
+}
+
 async function record(lockPath: string, job: DownloadJob, file: DownloadedFile, from: string): Promise<void> {
   const st = await stat(job.dest);
   await updateLock(lockPath, (lock) => {
@@ -143,11 +158,7 @@ export async function downloadModels(req: DownloadRequest): Promise<DownloadOutc
     allDefaults: req.allDefaults ?? false,
     configDefaults: req.configDefaults ?? {},
   });
-  try {
-    await mkdir(paths.modelsDir, {recursive: true});
-  } catch (err) {
-    throw fromFsError(err, paths.modelsDir, 'creating the models directory');
-  }
+  await ensureDir(paths.modelsDir);
   const lock = await readLock(paths.modelsLock);
 
   // free-disk check before starting: what is still missing of the files whose size is known
