@@ -50,7 +50,7 @@ export async function locateModel(ref: string, opts: {mirror?: string; env?: Env
   const paths = resolvePaths(env);
   const mirror = resolveMirror(opts.mirror, env);
 
-  let entry: CatalogEntry | null = null;
+  let entry: CatalogEntry | null;
   let hf: HfRef | undefined;
   let file: string;
   if (trimmed.startsWith('hf:')) {

@@ -30,7 +30,7 @@ export function createFileProgress(enabled: boolean, stream: NodeJS.WritableStre
     {
       stream,
       format: ' {name} |{bar}| {percentage}% {done}/{size} {speed} ETA {eta_formatted}',
-      barsize: 24,
+      barsize: 20,
       hideCursor: true,
       clearOnComplete: false,
       stopOnComplete: false,
@@ -40,7 +40,7 @@ export function createFileProgress(enabled: boolean, stream: NodeJS.WritableStre
     },
     cliProgress.Presets.shades_classic,
   );
-  const width = 28;
+  const width = 24;
   const label = (id: string): string => (id.length > width ? `${id.slice(0, width - 1)}…` : id.padEnd(width));
   const bars = new Map<string, cliProgress.SingleBar>();
   return {

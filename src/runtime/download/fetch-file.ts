@@ -15,7 +15,7 @@ import type {Dispatcher} from 'undici';
 import {request} from 'undici';
 import {JuneError, fromFsError, isAbortError, toJuneError} from '../../errors.js';
 import type {Env} from '../../paths.js';
-import type {Candidate, DownloadJob} from './plan.js';
+import type {DownloadJob} from './plan.js';
 
 /** Receives a file's progress; the UI (src/ui/progress.ts) implements it. */
 export interface TransferObserver {
@@ -105,9 +105,13 @@ export async function hashFile(path: string, length?: number, signal?: AbortSign
   if (length === 0) return hash;
   const opts = length === undefined ? {} : {start: 0, end: length - 1};
   try {
-    await pipeline(createReadStream(path, opts), async function* (source: AsyncIterable<Buffer>) {
-      for await (const chunk of source) hash.update(chunk);
-    }, signal ? {signal} : {});
+    await pipeline(
+      createReadStream(path, opts),
+      async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) hash.update(chunk);
+      },
+      signal ? {signal} : {},
+    );
   } catch (err) {
     if (signal?.aborted) throw interrupted(signal, err);
     throw fromFsError(err, path, 'hashing');
