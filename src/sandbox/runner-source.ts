@@ -510,7 +510,12 @@ def become_child(req, fds):
     if req["op"] == "clean":
         os.closerange(3, 65536)
         drop_to(uid, req.get("nproc", 64))
-        os._exit(0 if clean_files(uid) else 1)
+        # kill(-1) as the uid reaches every process of the uid in this container at once: the kernel
+        # walks the task list under a lock fork() also needs, so a fork bomb cannot outrun it
+        kill_all_mine()
+        ok = clean_files(uid)
+        kill_all_mine()
+        os._exit(0 if ok else 1)
     job_fd, res_fd, out_fd = fds
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)
@@ -532,6 +537,13 @@ def become_child(req, fds):
     sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
     child_main(job_fd, res_fd)
+
+
+def kill_all_mine():
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except OSError:
+        pass
 
 
 def clean_files(uid):
@@ -630,23 +642,27 @@ class Runner:
             return self.exits.pop(pid)
 
     def uid_pids(self, uid):
+        """Live (non-zombie) processes of the uid; zombies hold nothing and are reaped by init."""
         pids = []
         for name in os.listdir("/proc"):
             if not name.isdigit():
                 continue
             try:
                 with open("/proc/%s/status" % name) as f:
+                    zombie = False
                     for line in f:
-                        if line.startswith("Uid:"):
-                            if int(line.split()[1]) == uid:
+                        if line.startswith("State:"):
+                            zombie = "Z" in line.split()[1]
+                        elif line.startswith("Uid:"):
+                            if int(line.split()[1]) == uid and not zombie:
                                 pids.append(int(name))
                             break
-            except OSError:
+            except (OSError, ValueError, IndexError):
                 pass
         return pids
 
     def kill_uid(self, uid):
-        end = time.monotonic() + 5
+        end = time.monotonic() + 3
         while time.monotonic() < end:
             pids = self.uid_pids(uid)
             if not pids:
@@ -661,13 +677,10 @@ class Runner:
 
     def scrub(self, uid):
         """Kills every process of the uid, then removes its files; False if anything is left."""
-        ok = self.kill_uid(uid)
         pid = self.spawn("clean", uid, [])
         status = self.wait_exit(pid, 10)
-        if status is None or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
-            ok = False
-        ok = self.kill_uid(uid) and ok
-        return ok
+        ok = status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        return self.kill_uid(uid) and ok
 
     # one suite in one fresh child
     def run_suite(self, job, suite, uid, strict):

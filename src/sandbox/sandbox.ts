@@ -128,7 +128,7 @@ export class DockerSandbox implements Sandbox {
     try {
       const c = await RunnerContainer.start(
         this.docker,
-        {image: this.image, imageHash: this.hash, slots, memoryBytes: memory, cpus: Math.min(slots, availableParallelism()), procsPerSlot: 128, tmpfsMb: 64, uidBase},
+        {image: this.image, imageHash: this.hash, slots, memoryBytes: memory, cpus: Math.min(slots, availableParallelism()), procsPerSlot: 64, tmpfsMb: 64, uidBase},
         (dead) => this.onDeath(dead),
       );
       this.containersStarted++;
