@@ -266,14 +266,27 @@ describe('endpoint backend failures', () => {
     expect(err.code).toBe('TIMEOUT');
   });
 
-  it('an AbortSignal cancels the request', async () => {
+  it('an AbortSignal cancels the request: finishReason abort, nothing retried', async () => {
     server.script([{fixture: 'ollama-chat.sse', delayMs: 2000}]);
     const host = await openEndpoint({url: server.url, ...fast});
     const ctrl = new AbortController();
     const p = host.chat([{role: 'user', content: 'x'}], {signal: ctrl.signal}).result;
     setTimeout(() => ctrl.abort(), 100);
-    const err = await caught(p);
-    expect(err.code).toBe('INTERRUPTED');
+    const r = await p;
+    expect(r.finishReason).toBe('abort');
+    expect(r.text).toBe('');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('an abort mid-stream keeps the text so far', async () => {
+    server.script([{fixture: 'vllm-chat.sse', cutAfterBytes: 700}]);
+    const host = await openEndpoint({url: server.url, ...fast});
+    const ctrl = new AbortController();
+    const gen = host.chat([{role: 'user', content: 'x'}], {signal: ctrl.signal});
+    for await (const e of gen) if (e.type === 'token' && e.text === ' add') ctrl.abort();
+    const r = await gen.result;
+    expect(r.finishReason).toBe('abort');
+    expect(r.text).toBe('def add');
   });
 
   it('a model the server does not serve still goes out by name; a server with no models is an error', async () => {

@@ -187,6 +187,7 @@ export class EndpointModelHost implements ModelHost {
     timed.signal.addEventListener('abort', onAbort, {once: true});
     this.inflight.add(ctrl);
     const started = performance.now();
+    const state = new StreamState(kind, plan, emit, started);
     try {
       const res = await requestWithRetry({
         url,
@@ -197,14 +198,16 @@ export class EndpointModelHost implements ModelHost {
         retry: this.config.retry,
         fetch: this.config.fetch,
       });
-      const state = new StreamState(kind, plan, emit, started);
       const type = res.headers.get('content-type') ?? '';
       if (/application\/json/i.test(type)) await state.readJson(res, url);
       else await state.readSse(res, url, ctrl.signal);
       return state.finish(options.tools);
     } catch (err) {
-      if (ctrl.signal.aborted) throw abortError(ctrl.signal);
-      throw err;
+      if (!ctrl.signal.aborted) throw err;
+      const reason = abortError(ctrl.signal);
+      // our own timer → TIMEOUT; the caller's signal (or close()) → finishReason 'abort' with the text so far
+      if (reason.code === 'TIMEOUT') throw reason;
+      return state.aborted();
     } finally {
       timed.signal.removeEventListener('abort', onAbort);
       timed.dispose();
@@ -421,6 +424,12 @@ class StreamState {
     this.firstAt ??= performance.now();
   }
 
+  /** What had arrived when the caller aborted: the text so far, no tool calls, finishReason 'abort'. */
+  aborted(): GenerationResult {
+    const r = this.result(this.plan.constrainedTools ? '' : this.text.join(''), []);
+    return {...r, finishReason: 'abort'};
+  }
+
   finish(declared: readonly ToolSpec[] | undefined): GenerationResult {
     let text = this.text.join('');
     let toolCalls: ToolCall[] = this.tools.finish(declared);
@@ -431,6 +440,12 @@ class StreamState {
       if (text) this.emit({type: 'token', text});
     }
     for (const call of toolCalls) this.emit({type: 'tool_call', call});
+    const r = this.result(text, toolCalls);
+    if (toolCalls.length > 0 && r.finishReason === 'stop') r.finishReason = 'tool_calls';
+    return r;
+  }
+
+  private result(text: string, toolCalls: ToolCall[]): GenerationResult {
     const end = performance.now();
     const t = this.timings;
     const promptMs = typeof t?.prompt_ms === 'number' ? t.prompt_ms : undefined;
@@ -440,8 +455,7 @@ class StreamState {
       completionTokens: this.usage?.completion_tokens ?? t?.predicted_n ?? this.deltas,
       ...(cached != null ? {cachedPromptTokens: cached} : {}),
     };
-    let finishReason = this.finishReason ?? 'stop';
-    if (toolCalls.length > 0 && finishReason === 'stop') finishReason = 'tool_calls';
+    const finishReason = this.finishReason ?? 'stop';
     return {
       text,
       toolCalls,
