@@ -13,6 +13,7 @@ import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {gunzipSync} from 'node:zlib';
 import {parseArgs} from 'node:util';
+import {performance} from 'node:perf_hooks';
 
 const root = resolve(import.meta.dirname, '..');
 const shared = process.env.JUNE_TEST_SHARED ?? resolve(root, '..', 'shared');

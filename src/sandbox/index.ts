@@ -48,6 +48,7 @@ export type {SampleVerdict, SuiteResult, TestLimits, TestStatus} from './types.j
 export {DEFAULT_TEST_LIMITS, DEFAULT_SUITE_TIMEOUT_MS, timeLimits} from './jobs.js';
 export {sandboxImageStatus, buildSandboxImage, pruneSandbox, imageTag, imageHash, type ImageStatus, type BuildResult, type PruneResult} from './image.js';
 export {DockerSandbox} from './sandbox.js';
+export {runJsSnippet, type JsSnippet, type JsVerdict} from './js.js';
 
 /** Opens the Docker sandbox (warm containers started, orphans of killed june processes reaped). */
 export async function openSandbox(opts: SandboxOptions = {}): Promise<DockerSandbox> {
