@@ -19,17 +19,18 @@ export interface WrittenReports {
 }
 
 /**
- * Writes `report.md` and `report.html` into `outDir` (the run directory by default) and returns the
+ * Writes `<name>.md` and `<name>.html` (default `report`) into `outDir` (the run directory by default) and returns the
  * terminal rendering. With a reference run, all three include the paired comparison.
  */
 export async function writeReports(
   data: ReportData,
-  opts: {outDir?: string; reference?: ReportData; maxDrop?: number} = {},
+  opts: {outDir?: string; reference?: ReportData; maxDrop?: number; name?: string} = {},
 ): Promise<WrittenReports> {
   const outDir = opts.outDir ?? data.runDir;
   const comparison = opts.reference ? compareRuns(data, opts.reference, {maxDrop: opts.maxDrop}) : null;
-  const markdownPath = join(outDir, 'report.md');
-  const htmlPath = join(outDir, 'report.html');
+  const name = opts.name ?? 'report';
+  const markdownPath = join(outDir, `${name}.md`);
+  const htmlPath = join(outDir, `${name}.html`);
   await writeFileAtomic(markdownPath, renderMarkdown(data, comparison ?? undefined));
   await writeFileAtomic(
     htmlPath,
