@@ -2,7 +2,7 @@
  * `june evaluate` end to end: the built CLI, the real Docker sandbox, the real datasets (from the
  * shared mirror). Needs a Docker engine and the sandbox image (built on first use).
  */
-import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {gunzipSync} from 'node:zlib';
 import {execa} from 'execa';
@@ -100,12 +100,11 @@ describe('june evaluate (real sandbox)', () => {
     let exited = false;
     void child.then(() => (exited = true));
     const runs = join(h.home, 'runs');
-    let records = '';
     const deadline = Date.now() + 240_000;
     for (;;) {
-      const dirs = existsSync(runs) ? (await import('node:fs')).readdirSync(runs).filter((d) => d.startsWith('evaluate-kill-')) : [];
+      const dirs = existsSync(runs) ? readdirSync(runs).filter((d) => d.startsWith('evaluate-kill-')) : [];
       const path = dirs[0] ? join(runs, dirs[0], 'results.jsonl') : '';
-      records = path && existsSync(path) ? readFileSync(path, 'utf8') : '';
+      const records = path && existsSync(path) ? readFileSync(path, 'utf8') : '';
       if (records.split('\n').length - 1 >= 4) break;
       if (Date.now() > deadline || exited) throw new Error(`run ended or stalled before the kill: ${records.length} bytes of records`);
       await new Promise((r) => setTimeout(r, 50));
@@ -113,7 +112,7 @@ describe('june evaluate (real sandbox)', () => {
     child.kill('SIGKILL');
     const killed = await child;
     expect(killed.signal).toBe('SIGKILL');
-    const dir = (await import('node:fs')).readdirSync(runs).find((d) => d.startsWith('evaluate-kill-')) as string;
+    const dir = readdirSync(runs).find((d) => d.startsWith('evaluate-kill-')) as string;
     const before = readFileSync(join(runs, dir, 'results.jsonl'), 'utf8');
     const finished = before.split('\n').filter((l) => l.endsWith('}')).length;
     expect(finished).toBeGreaterThanOrEqual(4);
