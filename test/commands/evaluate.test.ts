@@ -132,6 +132,40 @@ describe('june evaluate (real sandbox)', () => {
     expect(changed.base.passed).toBe(39);
   });
 
+  it('Ctrl-C (SIGINT) stops with exit 130 and keeps every finished verdict', async () => {
+    const rows = Array.from({length: 30}, (_, i) => {
+      const p = humaneval[20 + (i % 20)] as HumanEvalRow;
+      return {task_id: p.task_id, completion: `${p.canonical_solution}\n# interrupted sample ${i}\n`};
+    });
+    const file = samplesFile('sigint.jsonl', rows);
+    const child = execa(process.execPath, [join(repoRoot, 'bin', 'run.js'), 'evaluate', file, '--dataset', 'humaneval', '--parallel', '1'], {
+      reject: false,
+      env: {JUNE_HOME: h.home, JUNE_MIRROR: sharedDir},
+    });
+    let exited = false;
+    void child.then(() => (exited = true));
+    const runs = join(h.home, 'runs');
+    const recordsPath = (): string => {
+      const d = existsSync(runs) ? readdirSync(runs).find((x) => x.startsWith('evaluate-sigint-')) : undefined;
+      return d ? join(runs, d, 'results.jsonl') : '';
+    };
+    const deadline = Date.now() + 240_000;
+    for (;;) {
+      const p = recordsPath();
+      if (p && existsSync(p) && readFileSync(p, 'utf8').split('\n').length - 1 >= 2) break;
+      if (Date.now() > deadline || exited) throw new Error('run ended or stalled before Ctrl-C');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(String(r.stderr)).toMatch(/Error \(INTERRUPTED\): interrupted after scoring \d+ of 30 sample\(s\)\. Hint: finished verdicts are kept/);
+    const kept = readFileSync(recordsPath(), 'utf8').trim().split('\n').length;
+    expect(kept).toBeGreaterThanOrEqual(2);
+    const {json} = await evaluate([file, '--dataset', 'humaneval']);
+    expect(json).toMatchObject({reused: kept, evaluated: 30 - kept, 'pass@1': 1});
+  });
+
   it('bad input: one clear line and a non-zero exit', async () => {
     const missing = await runJune(['evaluate', join(h.home, 'nope.jsonl'), '--dataset', 'humaneval'], {home: h.home, env: env()});
     expect(missing.exitCode).toBe(1);
