@@ -74,6 +74,8 @@ export interface Usage {
   completionTokens: number;
   /** Prompt tokens served from the KV cache instead of being evaluated again. */
   cachedPromptTokens?: number;
+  /** Prompt tokens actually run through the model for this request (embedded: the engine's token meter). */
+  evaluatedPromptTokens?: number;
 }
 
 export interface Timings {
