@@ -47,7 +47,6 @@ export const EXIT_CODES = {
   ENDPOINT_ERROR: EXIT.error,
   ENDPOINT_BAD_RESPONSE: EXIT.error,
   TIMEOUT: EXIT.error,
-  TOOL_CALL_INVALID: EXIT.error,
   // checks
   CHECK_FAILED: EXIT.error,
   // datasets and runs

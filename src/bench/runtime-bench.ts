@@ -104,9 +104,9 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason instanceof JuneError ? signal.reason : new JuneError('INTERRUPTED', 'interrupted');
 }
 
-/** Evaluated (not cached) prompt tokens of a result. */
+/** Prompt tokens the model actually evaluated (not served from the KV cache). */
 function evaluatedPromptTokens(r: GenerationResult): number {
-  return r.usage.promptTokens - (r.usage.cachedPromptTokens ?? 0);
+  return r.usage.evaluatedPromptTokens ?? r.usage.promptTokens - (r.usage.cachedPromptTokens ?? 0);
 }
 
 export async function runRuntimeBench(o: RuntimeBenchOptions): Promise<BenchResult> {

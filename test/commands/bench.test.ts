@@ -11,7 +11,7 @@ afterAll(() => cleanup());
 const StatsShape = z.object({min: z.number().positive(), median: z.number().positive(), max: z.number().positive()});
 const BenchJson = z.object({
   model: z.string(),
-  threads: z.number().int().positive(),
+  threads: z.literal(1),
   loadMs: z.number().positive(),
   ttftMs: z.number().positive(),
   pp: z.object({tokens: z.literal(32), tokensPerSecond: StatsShape, source: z.enum(['measured', 'ttft'])}),
@@ -22,7 +22,7 @@ const BenchJson = z.object({
 
 describe('june bench', () => {
   it('--json prints the figures and appends a record to bench/history.jsonl', async () => {
-    const args = ['bench', '--model', requireTinyModel(), '--pp', '32', '--tg', '8', '--repetitions', '2', '--gpu', 'false', '--json'];
+    const args = ['bench', '--model', requireTinyModel(), '--pp', '32', '--tg', '8', '--repetitions', '2', '--gpu', 'false', '--threads', '1', '--json'];
     const r = await runJune(args, {home});
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const out = BenchJson.parse(JSON.parse(String(r.stdout)));
@@ -45,7 +45,7 @@ describe('june bench', () => {
   });
 
   it('prints a table without --json', async () => {
-    const r = await runJune(['bench', '--model', requireTinyModel(), '--pp', '16', '--tg', '4', '-r', '1', '--gpu', 'false'], {home});
+    const r = await runJune(['bench', '--model', requireTinyModel(), '--pp', '16', '--tg', '4', '-r', '1', '--gpu', 'false', '--threads', '1'], {home});
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(String(r.stdout)).toMatch(/pp16/);
     expect(String(r.stdout)).toMatch(/tg4/);

@@ -141,13 +141,30 @@ describe('endpoint backend on recorded streams', () => {
     expect(result.usage.promptTokens).toBe(26);
   });
 
-  it('tool-call arguments that break the zod schema are TOOL_CALL_INVALID', async () => {
+  it('tool-call arguments that break the zod schema are INFERENCE_FAILED', async () => {
     server.script([{fixture: 'ollama-tools.sse'}]);
     const host = await openEndpoint({url: server.url, ...fast});
     const strict: ToolSpec = {...weather, parameters: z.object({location: z.string(), unit: z.enum(['kelvin'])})};
     const err = await caught(host.chat([{role: 'user', content: 'x'}], {tools: [strict]}).result);
-    expect(err.code).toBe('TOOL_CALL_INVALID');
+    expect(err.code).toBe('INFERENCE_FAILED');
     expect(err.message).toMatch(/get_weather.*unit/);
+  });
+
+  it('constrained tool mode: the protocol prompt, a json_schema response_format, and the call parsed from the JSON answer', async () => {
+    server.script([{fixture: 'llama-server-json-schema.sse'}]);
+    const host = await openEndpoint({url: server.url, ...fast});
+    const gen = host.chat([{role: 'system', content: 'Be brief.'}, {role: 'user', content: 'weather in Paris?'}], {tools: [weather], toolMode: 'constrained'});
+    const events = await collect(gen);
+    expect(events.filter((e) => e.type === 'token')).toEqual([]);
+    const result = await gen.result;
+    expect(result.toolCalls).toMatchObject([{name: 'get_weather', arguments: {location: 'Paris'}}]);
+    expect(result.finishReason).toBe('tool_calls');
+    const body = server.requests[0]?.body as {tools?: unknown; messages: {role: string; content: string}[]; response_format: {type: string; json_schema: {schema: {oneOf: unknown[]}}}};
+    expect(body.tools).toBeUndefined();
+    expect(body.messages[0]?.role).toBe('system');
+    expect(body.messages[0]?.content).toMatch(/^Be brief\.\n\nYou can call tools/);
+    expect(body.response_format.type).toBe('json_schema');
+    expect(body.response_format.json_schema.schema.oneOf).toHaveLength(2);
   });
 
   it('a JSON schema goes out as response_format json_schema', async () => {

@@ -158,7 +158,7 @@ describe('openModel', () => {
   });
 
   it('opens the tiny model on the embedded backend', async () => {
-    const host = await openModel({model: tinyModelPath, config: cfg({}), env: {}, gpu: 'false', contextSize: 256});
+    const host = await openModel({model: tinyModelPath, config: cfg({}), env: {}, gpu: 'false', threads: 1, contextSize: 256});
     try {
       expect(host.info.backend).toBe('embedded');
       const r = await host.complete('Hello', {maxTokens: 4, temperature: 0}).result;

@@ -10,9 +10,9 @@ export interface Served {
   model: string;
 }
 
-/** Starts `june serve --json --port 0` and waits for its {url, model} line. */
+/** Starts `june serve --json --port 0` and waits for its {url, model} line. One thread: on a shared, oversubscribed 2-core machine llama.cpp's thread barriers make 2 threads ~100x slower for the tiny model. */
 export async function startJuneServe(args: string[], home: string): Promise<Served> {
-  const proc = execa(process.execPath, [join(repoRoot, 'bin', 'run.js'), 'serve', '--json', '--port', '0', '--gpu', 'false', ...args], {
+  const proc = execa(process.execPath, [join(repoRoot, 'bin', 'run.js'), 'serve', '--json', '--port', '0', '--gpu', 'false', '--threads', '1', ...args], {
     env: {JUNE_HOME: home, NO_COLOR: '1'},
     reject: false,
     buffer: false,

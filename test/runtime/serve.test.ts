@@ -17,7 +17,7 @@ let server: RunningServer;
 let client: OpenAI;
 
 beforeAll(async () => {
-  host = await openModel({model: requireTinyModel(), config: ConfigSchema.parse({}), env: {}, gpu: 'false', contextSize: 1024, parallel: 2});
+  host = await openModel({model: requireTinyModel(), config: ConfigSchema.parse({}), env: {}, gpu: 'false', threads: 1, contextSize: 1024, parallel: 2});
   server = await startServer({host, port: 0, apiKey: KEY, parallel: 2});
   client = new OpenAI({baseURL: `${server.url}/v1`, apiKey: KEY, maxRetries: 0});
 });

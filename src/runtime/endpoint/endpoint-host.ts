@@ -20,7 +20,8 @@ import type {
 } from '../model-host.js';
 import {createGeneration, type Emit} from './generation-stream.js';
 import {DEFAULT_RETRY, type FetchLike, type RetryPolicy, abortError, requestWithRetry} from './http.js';
-import {ToolCallAssembler, validateToolCall} from './tool-calls.js';
+import {constrainedToolsPrompt, constrainedTurnSchema, parseConstrainedAnswer} from '../embedded/tools.js';
+import {ToolCallAssembler} from './tool-calls.js';
 import {type EndpointUrl, parseEndpointUrl} from './url.js';
 import {type Chunk, ChunkSchema, ModelsListSchema, type ServerTimings} from './wire.js';
 
@@ -234,7 +235,8 @@ export function planRequest(kind: Kind, model: string, input: ChatMessage[] | st
       hint: 'use a JSON schema (jsonSchema) with an endpoint, or run the model locally with --model',
     });
   const body: Record<string, unknown> = {model, stream: true, stream_options: {include_usage: true}};
-  if (kind === 'chat') body.messages = (input as ChatMessage[]).map(toWireMessage);
+  const constrained = kind === 'chat' && Boolean(o.tools?.length) && o.toolMode === 'constrained';
+  if (kind === 'chat') body.messages = constrained ? toConstrainedWire(input as ChatMessage[], constrainedToolsPrompt(o.tools ?? [])) : (input as ChatMessage[]).map(toWireMessage);
   else body.prompt = input as string;
   if (o.maxTokens !== undefined) body.max_tokens = o.maxTokens;
   if (o.temperature !== undefined) body.temperature = o.temperature;
@@ -252,7 +254,7 @@ export function planRequest(kind: Kind, model: string, input: ChatMessage[] | st
       throw new JuneError('BAD_INPUT', 'tools and a JSON-schema answer cannot be combined in one request', {hint: 'pass one of them'});
     if (o.toolMode === 'constrained') {
       constrainedTools = tools;
-      body.response_format = jsonSchemaFormat('tool_call_or_answer', constrainedToolSchema(tools));
+      body.response_format = jsonSchemaFormat('tool_call_or_final', constrainedTurnSchema(tools));
     } else {
       body.tools = tools.map((t) => ({
         type: 'function',
@@ -269,19 +271,32 @@ function jsonSchemaFormat(name: string, schema: Record<string, unknown>): Record
   return {type: 'json_schema', json_schema: {name, schema, strict: true}};
 }
 
-/** One JSON object: `{"tool": NAME, "arguments": {...}}` for a declared call, or `{"answer": "..."}`. */
-export function constrainedToolSchema(tools: readonly ToolSpec[]): Record<string, unknown> {
-  return {
-    anyOf: [
-      ...tools.map((t) => ({
-        type: 'object',
-        properties: {tool: {const: t.name}, arguments: z.toJSONSchema(t.parameters, {target: 'draft-7'})},
-        required: ['tool', 'arguments'],
-        additionalProperties: false,
-      })),
-      {type: 'object', properties: {answer: {type: 'string'}}, required: ['answer'], additionalProperties: false},
-    ],
-  };
+/**
+ * The constrained tool mode over an endpoint, as the embedded backend does it: the protocol prompt
+ * joins the system message, earlier calls are the JSON the assistant emitted, tool results are
+ * user turns; the answer is decoded under the server's JSON-schema support (response_format).
+ */
+function toConstrainedWire(messages: readonly ChatMessage[], toolsPrompt: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const names = new Map<string, string>();
+  let systemDone = false;
+  for (const m of messages) {
+    if (m.role === 'system' && !systemDone) {
+      out.push({role: 'system', content: `${m.content}\n\n${toolsPrompt}`});
+      systemDone = true;
+    } else if (m.role === 'assistant' && m.toolCalls?.length) {
+      for (const c of m.toolCalls) names.set(c.id, c.name);
+      const parts = [m.content, ...m.toolCalls.map((c) => JSON.stringify({tool: c.name, arguments: c.arguments}))].filter((t) => t !== '');
+      out.push({role: 'assistant', content: parts.join('\n')});
+    } else if (m.role === 'tool') {
+      const name = m.toolCallId ? names.get(m.toolCallId) : undefined;
+      out.push({role: 'user', content: `Tool result${name ? ` of ${name}` : ''}${m.toolCallId ? ` (${m.toolCallId})` : ''}:\n${m.content}`});
+    } else {
+      out.push({role: m.role, content: m.content});
+    }
+  }
+  if (!systemDone) out.unshift({role: 'system', content: toolsPrompt});
+  return out;
 }
 
 function toWireMessage(m: ChatMessage): Record<string, unknown> {
@@ -434,9 +449,19 @@ class StreamState {
     let text = this.text.join('');
     let toolCalls: ToolCall[] = this.tools.finish(declared);
     if (this.plan.constrainedTools) {
-      const answer = parseConstrained(text, this.plan.constrainedTools);
-      text = answer.text;
-      toolCalls = answer.toolCalls;
+      const answer = parseConstrainedAnswer(text.trim(), this.plan.constrainedTools);
+      if (answer?.kind === 'call') {
+        toolCalls = [answer.call];
+        text = '';
+      } else if (answer?.kind === 'final') {
+        text = answer.text;
+        if (this.finishReason === 'length') this.finishReason = 'stop';
+      } else if (this.finishReason !== 'length') {
+        throw new JuneError('ENDPOINT_BAD_RESPONSE', `the server did not keep to the JSON schema of the constrained tool mode (answer: ${text.slice(0, 120)})`, {
+          hint: 'use a server with structured-output support (vLLM, llama-server, june serve) or toolMode "native"',
+        });
+      }
+      // cut off by max tokens: the raw partial JSON comes back with finishReason 'length', as on the embedded backend
       if (text) this.emit({type: 'token', text});
     }
     for (const call of toolCalls) this.emit({type: 'tool_call', call});
@@ -468,26 +493,6 @@ class StreamState {
       },
     };
   }
-}
-
-function parseConstrained(text: string, tools: readonly ToolSpec[]): {text: string; toolCalls: ToolCall[]} {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new JuneError('TOOL_CALL_INVALID', `the server ignored the JSON schema of the constrained tool mode (answer: ${text.slice(0, 120)})`, {
-      hint: 'use a server with structured-output support (vLLM, llama-server, june serve) or toolMode "native"',
-    });
-  }
-  const o = (json && typeof json === 'object' ? json : {}) as Record<string, unknown>;
-  if (typeof o.tool === 'string') {
-    const args = (o.arguments && typeof o.arguments === 'object' ? o.arguments : {}) as Record<string, unknown>;
-    return {text: '', toolCalls: [validateToolCall(`call_${crypto.randomUUID()}`, o.tool, args, tools)]};
-  }
-  if (typeof o.answer === 'string') return {text: o.answer, toolCalls: []};
-  throw new JuneError('TOOL_CALL_INVALID', `the constrained answer is neither a tool call nor an answer: ${text.slice(0, 120)}`, {
-    hint: 'use a server with structured-output support or toolMode "native"',
-  });
 }
 
 function errorText(err: unknown): string {

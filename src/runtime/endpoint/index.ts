@@ -1,3 +1,3 @@
-export {openEndpoint, EndpointModelHost, planRequest, constrainedToolSchema, type EndpointOptions} from './endpoint-host.js';
+export {openEndpoint, EndpointModelHost, planRequest, type EndpointOptions} from './endpoint-host.js';
 export {parseEndpointUrl, resolveApiKey, type EndpointUrl} from './url.js';
 export {createGeneration} from './generation-stream.js';

@@ -6,6 +6,7 @@
  */
 import {randomUUID} from 'node:crypto';
 import {JuneError} from '../../errors.js';
+import {validateToolCall as validateArgs} from '../embedded/tools.js';
 import type {ToolCall, ToolSpec} from '../model-host.js';
 import type {ToolCallDelta} from './wire.js';
 
@@ -46,38 +47,23 @@ export class ToolCallAssembler {
     else if (a && typeof a === 'object') slot.object = a;
   }
 
-  /** The assembled calls, arguments parsed and validated; throws TOOL_CALL_INVALID on the first bad one. */
+  /** The assembled calls, arguments parsed and validated; throws INFERENCE_FAILED on the first bad one. */
   finish(tools: readonly ToolSpec[] | undefined): ToolCall[] {
     return this.slots.map((slot) => validateToolCall(slot.id ?? `call_${randomUUID()}`, slot.name, slot.object ?? slot.args.join(''), tools));
   }
 }
 
-/** Parses (when a string) and validates one call's arguments against the declared tool. */
+/** Parses (when a string) one call's arguments and validates them against the declared tool (the embedded backend's check). */
 export function validateToolCall(id: string, name: string, rawArgs: string | Record<string, unknown>, tools: readonly ToolSpec[] | undefined): ToolCall {
-  const tool = tools?.find((t) => t.name === name);
-  if (!tool)
-    throw new JuneError('TOOL_CALL_INVALID', `the model called "${name || '(no name)'}", which is not one of the declared tools (${(tools ?? []).map((t) => t.name).join(', ') || 'none'})`, {
-      hint: 'use a model with tool-calling support, or the constrained tool mode',
-    });
-  let args: unknown;
+  let args: unknown = rawArgs;
   if (typeof rawArgs === 'string') {
     try {
       args = rawArgs.trim() === '' ? {} : JSON.parse(rawArgs);
     } catch {
-      throw new JuneError('TOOL_CALL_INVALID', `the model called "${name}" with arguments that are not JSON: ${rawArgs.slice(0, 200)}`, {
-        hint: 'use a model with tool-calling support, or the constrained tool mode',
+      throw new JuneError('INFERENCE_FAILED', `the model called "${name}" with arguments that are not JSON: ${rawArgs.slice(0, 200)}`, {
+        hint: 'retry the turn, use a model with tool-calling support, or the constrained tool mode',
       });
     }
-  } else {
-    args = rawArgs;
   }
-  const parsed = tool.parameters.safeParse(args);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? issue.path.map(String).join('.') : '(arguments)';
-    throw new JuneError('TOOL_CALL_INVALID', `the model called "${name}" with arguments that do not match its schema: ${where}: ${issue?.message ?? 'invalid'}`, {
-      hint: 'use a model with tool-calling support, or the constrained tool mode',
-    });
-  }
-  return {id, name, arguments: parsed.data};
+  return validateArgs(tools ?? [], name, args, id);
 }
