@@ -12,6 +12,7 @@ import {tmpdir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
+import {performance} from 'node:perf_hooks';
 import {readGgufFileInfo} from 'node-llama-cpp';
 import {llamaSpec, specParameters, writeGguf} from '../test/helpers/gguf-writer.ts';
 

@@ -18,6 +18,7 @@ import {tmpdir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
+import {performance} from 'node:perf_hooks';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');

@@ -4,6 +4,7 @@ import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import {z} from 'zod';
 import {requireTinyModel, runJune, tempHome} from '../helpers/env.js';
+import {startJuneServe} from '../runtime/serve-process.js';
 
 const {home, cleanup} = tempHome();
 afterAll(() => cleanup());
@@ -50,6 +51,25 @@ describe('june bench', () => {
     expect(String(r.stdout)).toMatch(/pp16/);
     expect(String(r.stdout)).toMatch(/tg4/);
     expect(String(r.stdout)).toMatch(/recorded in .*history\.jsonl/);
+  });
+
+  it('--endpoint: ttft and tg from the stream, pp from the server\'s own timings (june serve reports them)', async () => {
+    const {home: serveHome, cleanup: c2} = tempHome();
+    const s = await startJuneServe(['--model', requireTinyModel()], serveHome);
+    try {
+      const r = await runJune(['bench', '--endpoint', s.url, '--pp', '32', '--tg', '8', '-r', '2', '--json'], {home});
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      const out = JSON.parse(String(r.stdout)) as {model: string; pp: {source: string; tokensPerSecond: unknown}; tg: {source: string; tokensPerSecond: {median: number}}; peakRssBytes: unknown};
+      expect(out.model).toBe('llama-2-tiny-random');
+      expect(out.pp.source).toBe('server');
+      expect(StatsShape.safeParse(out.pp.tokensPerSecond).success).toBe(true);
+      expect(out.tg.source).toBe('stream');
+      expect(out.tg.tokensPerSecond.median).toBeGreaterThan(0);
+      expect(out.peakRssBytes).toBeNull();
+    } finally {
+      s.proc.kill('SIGKILL');
+      c2();
+    }
   });
 
   it('a bad endpoint URL is USAGE (exit 2), an unreachable one is one error line', async () => {

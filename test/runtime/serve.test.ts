@@ -127,6 +127,32 @@ describe('june serve (in process) with the openai client', () => {
     expect(concurrent).toEqual(sequential);
   });
 
+  it('a client that goes away mid-stream frees its sequence for the next request', async () => {
+    const ctrl = new AbortController();
+    const stream = await client.completions.create(
+      {model: 'x', prompt: 'Once upon a time', max_tokens: 3000, temperature: 0.8, stream: true, ignore_eos: true} as OpenAI.CompletionCreateParamsStreaming,
+      {signal: ctrl.signal},
+    );
+    let chunks = 0;
+    try {
+      for await (const _ of stream) if (++chunks === 3) ctrl.abort();
+    } catch {
+      // the client's abort ends its stream
+    }
+    expect(chunks).toBeGreaterThanOrEqual(3);
+    expect(chunks).toBeLessThan(100);
+    // the generation is cancelled server-side: nothing stays in flight
+    let inFlight = -1;
+    for (let i = 0; i < 30 && inFlight !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const m = await (await fetch(`${server.url}/metrics`, {headers: {authorization: `Bearer ${KEY}`}})).text();
+      inFlight = Number(/^june_requests_in_flight\{[^}]*\} (\d+)/m.exec(m)?.[1] ?? -1);
+    }
+    expect(inFlight).toBe(0);
+    const r = await client.completions.create({model: 'x', prompt: 'Next', max_tokens: 3, temperature: 0});
+    expect(r.choices[0]?.finish_reason).toBeDefined();
+  });
+
   it('refuses requests without the bearer token; /health stays open', async () => {
     const anon = new OpenAI({baseURL: `${server.url}/v1`, apiKey: 'wrong', maxRetries: 0});
     await expect(anon.models.list()).rejects.toMatchObject({status: 401});
