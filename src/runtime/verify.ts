@@ -1,0 +1,340 @@
+/**
+ * `june verify`: is this machine ready? Each check is data ({name, ok, required, detail, hint});
+ * the overall verdict is pure (every required check passes). Required: Node ≥ 22, the model loads,
+ * one real inference runs. Docker, the sandbox image and speech engines warn unless `--require`
+ * names them; downloaded models are checked against the sha256 in the lock.
+ *
+ * Side effects (Docker, files, the model) sit behind VerifyDeps so the decisions stay testable.
+ */
+import {createReadStream} from 'node:fs';
+import {stat} from 'node:fs/promises';
+import {createHash} from 'node:crypto';
+import {join} from 'node:path';
+import {pipeline} from 'node:stream/promises';
+import {z} from 'zod';
+import type {GpuSetting, JuneConfig} from '../config.js';
+import {JuneError, toJuneError} from '../errors.js';
+import {type Env, resolvePaths} from '../paths.js';
+import {describeGpu} from './gpu.js';
+
+export const REQUIREMENTS = ['docker', 'sandbox', 'speech'] as const;
+export type Requirement = (typeof REQUIREMENTS)[number];
+
+export const CheckSchema = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  required: z.boolean(),
+  detail: z.string(),
+  hint: z.string().nullable(),
+});
+export type Check = z.infer<typeof CheckSchema>;
+
+export const InferenceSchema = z.object({model: z.string(), tokens: z.number().int(), tokensPerSecond: z.number()});
+
+export const VerifyResultSchema = z.object({
+  ok: z.boolean(),
+  checks: z.array(CheckSchema),
+  inference: InferenceSchema.nullable(),
+});
+export type VerifyResult = z.infer<typeof VerifyResultSchema>;
+
+export const MIN_NODE_MAJOR = 22;
+
+/** Pure: --require docker,sandbox,speech → the list; anything else is a usage error. */
+export function parseRequirements(values: readonly string[] | undefined): Requirement[] {
+  const out = new Set<Requirement>();
+  for (const v of values ?? [])
+    for (const part of v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+      if (!(REQUIREMENTS as readonly string[]).includes(part))
+        throw new JuneError('USAGE', `--require ${part}: unknown check`, {hint: `use any of ${REQUIREMENTS.join(', ')}`});
+      out.add(part as Requirement);
+    }
+  return [...out];
+}
+
+/** Pure: the Node.js check. */
+export function nodeCheck(version: string): Check {
+  const major = Number(version.replace(/^v/, '').split('.')[0]);
+  const ok = Number.isFinite(major) && major >= MIN_NODE_MAJOR;
+  return {
+    name: 'node',
+    ok,
+    required: true,
+    detail: `Node.js ${version}${ok ? '' : ` (june needs ${MIN_NODE_MAJOR} or newer)`}`,
+    hint: ok ? null : 'install Node.js 24 LTS and put it first on PATH',
+  };
+}
+
+/** Pure: the verdict. */
+export function verdict(checks: readonly Check[]): boolean {
+  return checks.every((c) => c.ok || !c.required);
+}
+
+/** Pure: generation speed from a result's timings: tokens after the first over the time after the first. */
+export function tokensPerSecond(tokens: number, ttftMs: number, totalMs: number): number {
+  if (tokens > 1 && totalMs > ttftMs) return ((tokens - 1) * 1000) / (totalMs - ttftMs);
+  return totalMs > 0 ? (tokens * 1000) / totalMs : 0;
+}
+
+const LockRecord = z.object({file: z.string().min(1), bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/)}).passthrough();
+const LockFile = z.object({files: z.record(z.string(), LockRecord)}).passthrough();
+
+async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
+  const h = createHash('sha256');
+  await pipeline(createReadStream(path), h, signal ? {signal} : {});
+  return h.digest('hex');
+}
+
+/** Downloaded models against the lock: present, same size, same sha256 (read defensively with zod). */
+export async function modelsCheck(env: Env, signal?: AbortSignal): Promise<Check> {
+  const paths = resolvePaths(env);
+  const hintDownload = 'june download-models --all-defaults (add --mirror DIR offline)';
+  let text: string;
+  try {
+    const {readFile} = await import('node:fs/promises');
+    text = await readFile(paths.modelsLock, 'utf8');
+  } catch (err) {
+    if ((err as {code?: string}).code === 'ENOENT')
+      return {name: 'models', ok: false, required: false, detail: `no downloaded models (no lock at ${paths.modelsLock})`, hint: hintDownload};
+    return {name: 'models', ok: false, required: false, detail: `cannot read ${paths.modelsLock}: ${(err as Error).message}`, hint: 'check its permissions'};
+  }
+  let parsed: z.infer<typeof LockFile>;
+  try {
+    parsed = LockFile.parse(JSON.parse(text));
+  } catch (err) {
+    const why = err instanceof z.ZodError ? (err.issues[0]?.message ?? 'invalid') : (err as Error).message;
+    return {name: 'models', ok: false, required: false, detail: `the lock ${paths.modelsLock} is damaged (${why})`, hint: 'delete it; `june download-models` rebuilds it'};
+  }
+  const records = Object.values(parsed.files);
+  if (records.length === 0) return {name: 'models', ok: false, required: false, detail: 'no downloaded models (the lock is empty)', hint: hintDownload};
+  const bad: string[] = [];
+  for (const r of records) {
+    const p = join(paths.modelsDir, r.file);
+    try {
+      const st = await stat(p);
+      if (st.size !== r.bytes) bad.push(`${r.file}: ${st.size} bytes, the lock says ${r.bytes}`);
+      else if ((await sha256File(p, signal)) !== r.sha256) bad.push(`${r.file}: sha256 differs from the lock`);
+    } catch (err) {
+      if ((err as {code?: string}).code === 'ENOENT') bad.push(`${r.file}: missing`);
+      else throw err;
+    }
+  }
+  if (bad.length > 0)
+    return {name: 'models', ok: false, required: false, detail: bad.join('; '), hint: 'download them again: june download-models ID (a damaged file is replaced)'};
+  return {name: 'models', ok: true, required: false, detail: `${records.length} downloaded, sha256 matches the lock: ${records.map((r) => r.file).join(', ')}`, hint: null};
+}
+
+export interface DockerProbe {
+  /** Resolves with the engine version, or throws (DOCKER_UNAVAILABLE…). */
+  ping(): Promise<string>;
+  /** The sandbox image's tag and whether it is in the engine. */
+  sandboxImage(): Promise<{present: boolean; tag: string}>;
+}
+
+export interface ModelProbe {
+  /** Where the model is (locateModel), throwing for bad references. */
+  locate(ref: string): Promise<{id: string; path: string}>;
+  /** Policy check without loading: throws GGUF_CORRUPT / MODEL_TOO_LARGE / GPU_UNAVAILABLE… */
+  plan(path: string): Promise<void>;
+  /** Loads the model and runs one short generation. */
+  infer(id: string, path: string, signal?: AbortSignal): Promise<{loadDetail: string; tokens: number; ttftMs: number; totalMs: number}>;
+  /** The GPU the model would use. */
+  gpu(): Promise<string>;
+}
+
+export interface VerifyOptions {
+  /** A catalog id, hf: URI or GGUF path; default: the configured/catalog default coder model. */
+  model?: string;
+  require?: readonly string[];
+  gpu?: GpuSetting;
+  signal?: AbortSignal;
+  env?: Env;
+  nodeVersion?: string;
+  /** The default model id when --model is not given. */
+  defaultModel: () => string;
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new JuneError('DOCKER_UNAVAILABLE', `${what}: no answer in ${ms / 1000} s`, {hint: 'check DOCKER_HOST and the engine'})), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function failed(name: string, required: boolean, err: unknown): Check {
+  const je = toJuneError(err);
+  return {name, ok: false, required, detail: `${je.code}: ${je.message}`, hint: je.hint ?? null};
+}
+
+/**
+ * Runs every check. An explicit --model that cannot be used (missing, corrupt, unknown, too large for
+ * this machine) throws its one-line JuneError before anything else runs; everything else lands in
+ * the checks.
+ */
+export async function runVerify(opts: VerifyOptions, deps: {docker: DockerProbe; model: ModelProbe}): Promise<VerifyResult> {
+  const required = new Set(parseRequirements(opts.require));
+  const env = opts.env ?? process.env;
+
+  let target: {id: string; path: string} | null = null;
+  let targetError: unknown = null;
+  if (opts.model !== undefined) {
+    target = await deps.model.locate(opts.model);
+    await deps.model.plan(target.path);
+  } else {
+    try {
+      target = await deps.model.locate(opts.defaultModel());
+      await deps.model.plan(target.path);
+    } catch (err) {
+      targetError = err;
+    }
+  }
+
+  const checks: Check[] = [nodeCheck(opts.nodeVersion ?? process.version)];
+
+  try {
+    checks.push({name: 'gpu', ok: true, required: opts.gpu !== undefined && opts.gpu !== 'auto' && opts.gpu !== 'false', detail: await deps.model.gpu(), hint: null});
+  } catch (err) {
+    checks.push(failed('gpu', true, err));
+  }
+
+  let dockerUp = false;
+  try {
+    const version = await withTimeout(deps.docker.ping(), 10_000, 'Docker engine');
+    dockerUp = true;
+    checks.push({name: 'docker', ok: true, required: required.has('docker'), detail: `engine ${version} reachable`, hint: null});
+  } catch (err) {
+    checks.push(failed('docker', required.has('docker'), err));
+  }
+
+  if (!dockerUp)
+    checks.push({name: 'sandbox', ok: false, required: required.has('sandbox'), detail: 'cannot check: the Docker engine is not reachable', hint: 'start Docker, then `june sandbox build`'});
+  else
+    try {
+      const img = await withTimeout(deps.docker.sandboxImage(), 20_000, 'listing images');
+      checks.push(
+        img.present
+          ? {name: 'sandbox', ok: true, required: required.has('sandbox'), detail: `image ${img.tag} present`, hint: null}
+          : {name: 'sandbox', ok: false, required: required.has('sandbox'), detail: `image ${img.tag} not built`, hint: 'june sandbox build'},
+      );
+    } catch (err) {
+      checks.push(failed('sandbox', required.has('sandbox'), err));
+    }
+
+  try {
+    checks.push(await modelsCheck(env, opts.signal));
+  } catch (err) {
+    checks.push(failed('models', false, err));
+  }
+
+  checks.push({
+    name: 'speech',
+    ok: false,
+    required: required.has('speech'),
+    detail: 'not installed: this june has no speech-to-text or text-to-speech engine yet',
+    hint: required.has('speech') ? 'drop speech from --require until a june release with voice support' : 'only needed for voice commands',
+  });
+
+  let inference: VerifyResult['inference'] = null;
+  if (!target) {
+    checks.push(failed('model', true, targetError));
+    checks.push({name: 'inference', ok: false, required: true, detail: 'not run: no model loaded', hint: 'fix the model check first'});
+  } else {
+    try {
+      const r = await deps.model.infer(target.id, target.path, opts.signal);
+      checks.push({name: 'model', ok: true, required: true, detail: r.loadDetail, hint: null});
+      const tps = tokensPerSecond(r.tokens, r.ttftMs, r.totalMs);
+      const ok = r.tokens > 0;
+      checks.push({
+        name: 'inference',
+        ok,
+        required: true,
+        detail: ok ? `${r.tokens} tokens at ${tps.toFixed(1)} tokens/s (first token after ${Math.round(r.ttftMs)} ms)` : 'the model produced no tokens',
+        hint: ok ? null : 'try another model',
+      });
+      inference = {model: target.id, tokens: r.tokens, tokensPerSecond: Math.round(tps * 10) / 10};
+    } catch (err) {
+      const je = toJuneError(err);
+      if (je.code === 'INTERRUPTED') throw je;
+      const loadFailed = je.code !== 'INFERENCE_FAILED' && je.code !== 'TIMEOUT';
+      checks.push(loadFailed ? failed('model', true, je) : {name: 'model', ok: true, required: true, detail: `${target.id} loaded`, hint: null});
+      checks.push(loadFailed ? {name: 'inference', ok: false, required: true, detail: 'not run: the model did not load', hint: 'fix the model check first'} : failed('inference', true, je));
+    }
+  }
+
+  return {ok: verdict(checks), checks, inference};
+}
+
+/** The real probes: dockerode through src/sandbox, the model through locateModel + the GGUF policy + the embedded backend. */
+export function realDeps(o: {config: JuneConfig; mirror?: string; gpu?: GpuSetting; threads?: number; contextSize?: number; env?: Env}): {docker: DockerProbe; model: ModelProbe} {
+  const gpu = o.gpu ?? o.config.gpu;
+  const threads = o.threads ?? o.config.threads;
+  return {
+    docker: {
+      async ping() {
+        const {dockerClient, pingDocker} = await import('../sandbox/docker.js');
+        const d = await dockerClient();
+        await pingDocker(d);
+        const v = await d.version();
+        return v.Version;
+      },
+      async sandboxImage() {
+        const {sandboxImageStatus} = await import('../sandbox/image.js');
+        const s = await sandboxImageStatus();
+        return {present: s.present, tag: s.tag};
+      },
+    },
+    model: {
+      async locate(ref) {
+        const {locateModel} = await import('./model-files.js');
+        const mirror = o.mirror ?? o.config.mirror;
+        return locateModel(ref, {...(mirror !== undefined ? {mirror} : {}), ...(o.env ? {env: o.env} : {})});
+      },
+      async plan(path) {
+        const {planModelLoad} = await import('./gguf/policy.js');
+        await planModelLoad({path, gpu, cpuMaxParamsB: o.config.policy.cpuMaxParamsB, ...(threads ? {threads} : {}), ...(o.contextSize ? {contextSize: o.contextSize} : {})});
+      },
+      async gpu() {
+        const {detectGpu} = await import('./gpu.js');
+        return describeGpu((await detectGpu(gpu)).info);
+      },
+      async infer(id, path, signal) {
+        const {loadEmbeddedModel} = await import('./embedded/index.js');
+        const t0 = performance.now();
+        const host = await loadEmbeddedModel({
+          id,
+          path,
+          gpu,
+          cpuMaxParamsB: o.config.policy.cpuMaxParamsB,
+          ...(threads ? {threads} : {}),
+          ...(o.contextSize ? {contextSize: o.contextSize} : {}),
+          ...(signal ? {signal} : {}),
+        });
+        const loadMs = performance.now() - t0;
+        try {
+          const info = host.info;
+          const {formatParams} = await import('./gguf/policy.js');
+          const loadDetail =
+            `${id}: ${formatParams(info.parameters ?? 0)} parameters, ${info.contextSize}-token context, ` +
+            `${info.gpu === false ? `CPU, ${info.threads} threads` : `GPU ${info.gpu}`}, loaded in ${Math.round(loadMs)} ms`;
+          const r = await host.chat([{role: 'user', content: 'Write one sentence about the sea.'}], {
+            maxTokens: 32,
+            temperature: 0,
+            timeoutMs: 120_000,
+            ...(signal ? {signal} : {}),
+          }).result;
+          if (r.finishReason === 'abort') throw new JuneError('INTERRUPTED', 'interrupted during the test inference');
+          return {loadDetail, tokens: r.usage.completionTokens, ttftMs: r.timings.ttftMs, totalMs: r.timings.totalMs};
+        } finally {
+          await host.close();
+        }
+      },
+    },
+  };
+}
