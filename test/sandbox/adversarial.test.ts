@@ -5,7 +5,7 @@
  * (which is fidelity, not the boundary), so the container and the uid are what is tested.
  * Before any bomb runs, the container's limits are read back from Docker; without them it refuses.
  */
-import {existsSync} from 'node:fs';
+import {existsSync, rmSync} from 'node:fs';
 import {execa} from 'execa';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {Problem} from '../../src/bench/problem.js';
@@ -86,6 +86,7 @@ describe('sandbox under attack (real Docker)', () => {
 
   afterAll(async () => {
     await sb?.close();
+    rmSync(`/tmp/june-adv-cache-${process.pid}`, {recursive: true, force: true});
   });
 
   it('judges honest samples (control)', async () => {
