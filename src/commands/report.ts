@@ -50,7 +50,7 @@ export default class Report extends JuneCommand<ReportCommandResult> {
     'max-drop': Flags.custom<number>({
       parse: async (input) => {
         const v = Number(input);
-        if (!Number.isFinite(v) || v < 0 || v > 1) throw new JuneError('USAGE', `--max-drop must be between 0 and 1 (got "${input}")`, {hint: 'e.g. --max-drop 0.02'});
+        if (input.trim() === '' || !Number.isFinite(v) || v < 0 || v > 1) throw new JuneError('USAGE', `expected a number from 0 to 1, got "${input}"`);
         return v;
       },
     })({description: 'The drop the comparison verdict tolerates (default 0.02).'}),

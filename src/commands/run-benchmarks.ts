@@ -15,12 +15,13 @@ export type RunBenchmarksCommandResult = Omit<RunBenchmarksResult, 'terminal'> &
   baseline: (BaselinePlan & {path: string}) | null;
 };
 
-const number = (what: string, min: number, max: number) =>
+const number = (min: number, max: number) =>
   Flags.custom<number>({
     parse: async (input) => {
       const v = Number(input);
       if (input.trim() === '' || !Number.isFinite(v) || v < min || v > max)
-        throw new JuneError('USAGE', `${what} must be a number between ${min} and ${max} (got "${input}")`, {hint: 'see `june run-benchmarks --help`'});
+        // a JuneError keeps its message whole through oclif's "Parsing --flag" wrapper
+        throw new JuneError('USAGE', `expected a number from ${min} to ${max}, got "${input}"`);
       return v;
     },
   });
@@ -50,8 +51,8 @@ Gate: --gate BASELINE.json fails (exit 3) only when pass@1 dropped by more than 
     'api-key': Flags.string({description: 'Bearer token for --endpoint (env: JUNE_API_KEY, OPENAI_API_KEY).'}),
     profile: Flags.string({description: 'A named profile from config.json (profiles.NAME).'}),
     n: Flags.integer({description: 'Samples per task (default 1; raise it with --resume to extend a run).', min: 1}),
-    temperature: number('--temperature', 0, 5)({description: 'Sampling temperature (default 0: greedy).'}),
-    'top-p': number('--top-p', 0, 1)({description: 'Nucleus sampling (default 0.95).'}),
+    temperature: number(0, 5)({description: 'Sampling temperature (default 0: greedy).'}),
+    'top-p': number(0, 1)({description: 'Nucleus sampling (default 0.95).'}),
     seed: Flags.integer({description: 'Seed; each sample gets its own seed derived from it (default 1234).', min: 0}),
     limit: Flags.integer({description: 'Only the first N tasks.', min: 1}),
     tasks: Flags.string({description: 'Only these tasks (comma-separated ids, e.g. HumanEval/0,HumanEval/3).'}),
@@ -64,9 +65,9 @@ Gate: --gate BASELINE.json fails (exit 3) only when pass@1 dropped by more than 
     mirror: mirrorFlag,
     build: Flags.boolean({description: 'Build the sandbox image when it is missing (--no-build refuses).', allowNo: true}),
     'min-time-limit': Flags.integer({description: 'Per-test time limit floor in ms before calibration (EvalPlus: 1000).', min: 1}),
-    'time-factor': number('--time-factor', 1, 100)({description: 'Per-test limit = factor × the reference solution\'s time, before calibration (EvalPlus: 4).'}),
+    'time-factor': number(1, 100)({description: 'Per-test limit = factor × the reference solution\'s time, before calibration (EvalPlus: 4).'}),
     gate: Flags.string({description: 'Compare with this baseline: exit 3 on a significant drop larger than --max-drop.', helpValue: 'BASELINE.json'}),
-    'max-drop': number('--max-drop', 0, 1)({description: 'The drop in pass@1 the gate tolerates (default 0.02 = 2 points).'}),
+    'max-drop': number(0, 1)({description: 'The drop in pass@1 the gate tolerates (default 0.02 = 2 points).'}),
     'write-baseline': Flags.string({description: 'Store this run as a gate baseline.', helpValue: 'FILE'}),
   };
 

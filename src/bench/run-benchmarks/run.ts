@@ -253,7 +253,10 @@ export async function runBenchmarks(opts: RunBenchmarksOptions, deps?: RunDeps):
   // ---- the model target (pure), then the machine plan
   const {resolveTarget} = await import('../../runtime/open-model.js');
   let modelRef: string | undefined = existing ? (existing.model.ref ?? undefined) : opts.model;
-  const endpoint = existing ? (existing.model.backend === 'endpoint' ? existing.model.source : undefined) : opts.endpoint;
+  // a resumed endpoint run may name the server's new address (a restarted server); it must serve the same model
+  const endpoint = existing ? (existing.model.backend === 'endpoint' ? (opts.endpoint ?? existing.model.source) : undefined) : opts.endpoint;
+  if (existing && existing.model.backend === 'embedded' && (opts.endpoint !== undefined || (opts.model !== undefined && opts.model !== existing.model.ref)))
+    throw usage(`--resume ${opts.resume}: the run was made with ${existing.model.ref ?? existing.model.id}`, 'resume without --model/--endpoint');
   const profile = existing ? (existing.model.profile ?? undefined) : opts.profile;
   if (!existing && modelRef === undefined && endpoint === undefined && profile === undefined) {
     const {defaultFor, loadCatalog} = await import('../../runtime/catalog.js');
@@ -321,6 +324,8 @@ export async function runBenchmarks(opts: RunBenchmarksOptions, deps?: RunDeps):
         record.history = [...existing.history, {at: nowIso(), event: `n raised from ${existing.sampler.n} to ${n}`}];
       }
       record.history = [...record.history, {at: nowIso(), event: `resumed: ${toGenerate} sample(s) to generate`}];
+      if (host && host.info.backend === 'endpoint' && host.info.source !== existing.model.source)
+        record.history.push({at: nowIso(), event: `endpoint now ${host.info.source}`});
     } else {
       const runId = newRunId('bench');
       runDir = await ensureRunDir(paths.runsDir, runId);
