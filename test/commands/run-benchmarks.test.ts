@@ -340,3 +340,70 @@ describe('june run-benchmarks --endpoint', () => {
     }
   }, 600_000);
 });
+
+/**
+ * The pass path, which a gibberish model never reaches: an OpenAI-compatible server of our own that
+ * answers each HumanEval task in markdown with the canonical solution (task 3: a wrong one). No real
+ * model that solves HumanEval can run here, so this oracle stands in for one; everything after the
+ * answer — code extraction, sanitizing, the sandbox, scoring, reports — is june's real path.
+ */
+describe('june run-benchmarks with an oracle endpoint (the pass path)', () => {
+  it('extracts, scores and reports real passes: 4 of 5 correct → pass@1 0.8; the gate sees the drop', async () => {
+    const {parseDatasetFile} = await import('../../src/bench/datasets/index.js');
+    const problems = await parseDatasetFile('humaneval', join(sharedDir, 'datasets', 'HumanEval.jsonl.gz'));
+    const {createServer} = await import('node:http');
+    let wrong = new Set(['HumanEval/3']);
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (req.method === 'GET') {
+          res.writeHead(200, {'content-type': 'application/json'});
+          res.end(JSON.stringify({object: 'list', data: [{id: 'oracle', object: 'model', owned_by: 'test'}]}));
+          return;
+        }
+        const msg = (JSON.parse(body) as {messages: Array<{content: string}>}).messages.at(-1)!.content;
+        const p = problems.find((x) => msg.includes(x.prompt.trim()))!;
+        const code = wrong.has(p.taskId) ? `${p.prompt}    return None\n` : p.referenceProgram;
+        const answer = `Sure! Here is the implementation:\n\n\`\`\`python\n${code}\n\nprint(${p.entryPoint})\n\`\`\`\n\nIt works by …`;
+        res.writeHead(200, {'content-type': 'text/event-stream'});
+        const chunk = (o: unknown): boolean => res.write(`data: ${JSON.stringify(o)}\n\n`);
+        const base = {id: 'x', object: 'chat.completion.chunk', created: 0, model: 'oracle'};
+        chunk({...base, choices: [{index: 0, delta: {role: 'assistant', content: ''}, finish_reason: null}]});
+        for (let i = 0; i < answer.length; i += 40) chunk({...base, choices: [{index: 0, delta: {content: answer.slice(i, i + 40)}, finish_reason: null}]});
+        chunk({...base, choices: [{index: 0, delta: {}, finish_reason: 'stop'}]});
+        chunk({...base, choices: [], usage: {prompt_tokens: 100, completion_tokens: Math.ceil(answer.length / 4), total_tokens: 0}});
+        res.end('data: [DONE]\n\n');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as {port: number}).port}`;
+    try {
+      const r = await runJune(['run-benchmarks', '--dataset', 'humaneval', '--endpoint', url, '--limit', '5', '--write-baseline', join(home, 'oracle.json'), '--json'], {home, env, timeout: 300_000});
+      expect(r.exitCode).toBe(0);
+      const j = json<RunJson>(r.stdout);
+      expect(j).toMatchObject({samples: 5, tasks: 5, 'pass@1': 0.8, base: {passed: 4, failed: 1}});
+      const samples = lines(j.samplesPath).map((l) => JSON.parse(l));
+      expect(samples[0].prompt_style).toBe('chat');
+      // the answer's prose and the print() were cut; the function and its imports kept
+      const noBlank = (t: string): string => t.trim().replace(/\n\s*\n/g, '\n');
+      expect(noBlank(samples[0].solution)).toBe(noBlank(problems[0]!.referenceProgram));
+      expect(samples[0].solution).not.toContain('print(');
+      expect(samples[0].raw).toContain('Sure! Here is the implementation');
+      const act = lines(join(j.runDir, 'activity.jsonl')).map((l) => JSON.parse(l));
+      const solvedFirst = act.find((a) => a.type === 'sandbox' && a.task_id === 'HumanEval/0');
+      expect(solvedFirst).toMatchObject({passed: true, exit: 'base=pass', time_to_solution_ms: expect.any(Number)});
+
+      // a later run where 2 more tasks broke: 3 worse of 5 cannot be told from noise with 5 tasks
+      wrong = new Set(['HumanEval/0', 'HumanEval/1', 'HumanEval/3']);
+      const g = await runJune(['run-benchmarks', '--dataset', 'humaneval', '--endpoint', url, '--limit', '5', '--gate', join(home, 'oracle.json'), '--json'], {home, env, timeout: 300_000});
+      expect(g.exitCode).toBe(0);
+      const gj = json<RunJson>(g.stdout);
+      expect(gj['pass@1']).toBeCloseTo(0.4, 12);
+      expect(gj.gate).toMatchObject({verdict: 'pass', tasks: 5});
+      expect(gj.gate!.line).toMatch(/^Gate PASS \(inconclusive\): base pass@1 0\.800 → 0\.400 .*5 tasks detect no drop at all/);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  }, 600_000);
+});

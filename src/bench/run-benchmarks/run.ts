@@ -42,6 +42,7 @@ import {RUN_FILES, loadRun, locateRunDir, readRunRecord, reportData, sampleKey, 
 
 export const DEFAULTS = {n: 1, temperature: 0, topP: 0.95, seed: 1234, maxTokens: 768} as const;
 const PROBES = 3;
+const PROBE_REPEATS = 3;
 const GENERATION_RETRIES = 2;
 const RETRYABLE = new Set(['ENDPOINT_UNREACHABLE', 'ENDPOINT_ERROR', 'ENDPOINT_BAD_RESPONSE', 'TIMEOUT']);
 
@@ -419,15 +420,29 @@ export async function runBenchmarks(opts: RunBenchmarksOptions, deps?: RunDeps):
     else {
       const probeTasks = taskIds.slice(0, PROBES).map((t) => dataset.byTaskId.get(t) as Problem);
       const base = record.baseLimits;
+      // a probe: the task's reference solution through the sandbox, PROBE_REPEATS times, median wall time
+      const referenceFailures: string[] = [];
       const probe = async (p: Problem): Promise<number> => {
-        const v = await sandbox.evaluate(p, {taskId: p.taskId, program: p.referenceProgram}, base, stopAll.signal);
-        return v.wallMs;
+        const walls: number[] = [];
+        for (let k = 0; k < PROBE_REPEATS; k++) {
+          const v = await sandbox.evaluate(p, {taskId: p.taskId, program: p.referenceProgram}, base, stopAll.signal);
+          if (v.base.status !== 'pass' && k === 0) referenceFailures.push(`${p.taskId}: ${v.base.status}${v.base.reason ? ` (${v.base.reason})` : ''}`);
+          walls.push(v.wallMs);
+        }
+        return walls.sort((a, b) => a - b)[Math.floor(walls.length / 2)]!;
       };
       const idle: number[] = [];
       for (const p of probeTasks) await sandbox.referenceTimes(p, stopAll.signal);
       // one discarded run warms the container's runner, then each probe is timed alone
-      if (probeTasks[0]) await probe(probeTasks[0]);
+      if (probeTasks[0]) await sandbox.evaluate(probeTasks[0], {taskId: probeTasks[0].taskId, program: probeTasks[0].referenceProgram}, base, stopAll.signal);
       for (const p of probeTasks) idle.push(await probe(p));
+      // the reference solutions must pass: when none does, the harness is broken, and no verdict of it can be trusted
+      if (probeTasks.length > 0 && referenceFailures.length === probeTasks.length)
+        throw new JuneError('HARNESS_FAILURE', `the sandbox failed every reference solution it was given (${referenceFailures.join('; ')})`, {
+          hint: 'check the sandbox with `june evaluate` on canonical samples, or rebuild it with `june sandbox build`',
+        });
+      for (const f of referenceFailures) note(`warning: the reference solution of ${f} did not pass in the sandbox`);
+      referenceFailures.length = 0;
       calibrated = new Promise<TestLimits>((res, rej) => {
         startLoadedProbes = () => {
           startLoadedProbes = () => {};
