@@ -193,11 +193,11 @@ export function verdictLine(r: Omit<GateResult, 'line'>): string {
   const head = `${r.metric} pass@1 ${f3(r.baselinePassAt1)} → ${f3(r.currentPassAt1)} (${signed(r.change)}, 95% CI [${signed(r.ci95[0])}, ${signed(r.ci95[1])}], ${r.worse} worse / ${r.better} better, p=${pv(r.pValue)})`;
   switch (r.reason) {
     case 'regression':
-      return `Gate FAIL: ${head}: drop > max-drop ${f3(r.maxDrop)} and significant at 5%`;
+      return `Gate FAIL: ${head}: drop > max-drop ${f3(r.maxDrop)} and significant at 5%; ${detectable(r)}`;
     case 'drop-within-tolerance':
-      return `Gate PASS: ${head}: a real drop, within max-drop ${f3(r.maxDrop)}`;
+      return `Gate PASS: ${head}: a real drop, within max-drop ${f3(r.maxDrop)}; ${detectable(r)}`;
     case 'improved':
-      return `Gate PASS: ${head}: improved`;
+      return `Gate PASS: ${head}: improved; ${detectable(r)}`;
     case 'not-significant':
       return `Gate PASS (inconclusive): ${head}: drop > max-drop ${f3(r.maxDrop)} but not significant at 5%; ${detectable(r)}`;
     case 'no-significant-change':
