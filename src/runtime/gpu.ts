@@ -8,6 +8,7 @@
 import type {Llama} from 'node-llama-cpp';
 import type {GpuSetting} from '../config.js';
 import {JuneError} from '../errors.js';
+import {formatBytes} from '../ui/format.js';
 
 export type GpuBackend = 'cuda' | 'vulkan' | 'metal';
 
@@ -37,16 +38,6 @@ export function describeGpu(info: GpuInfo): string {
   return `${info.backend} (${name}${vram})`;
 }
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 || i === 0 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
-}
 
 function gpuHint(setting: GpuBackend): string {
   switch (setting) {

@@ -3,7 +3,7 @@
  * progress is off (--json, no TTY, CI) every method is a no-op and nothing is written.
  */
 import cliProgress from 'cli-progress';
-import {formatBytes} from '../runtime/download/fetch-file.js';
+import {formatBytes} from './format.js';
 import type {DownloadJob, DownloadReporter, DownloadedFile, TransferObserver} from '../runtime/download/index.js';
 import type {JuneError} from '../errors.js';
 

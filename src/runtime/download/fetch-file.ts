@@ -16,6 +16,7 @@ import {request} from 'undici';
 import {JuneError, fromFsError, isAbortError, toJuneError} from '../../errors.js';
 import type {Env} from '../../paths.js';
 import type {DownloadJob} from './plan.js';
+import {formatBytes} from '../../ui/format.js';
 
 /** Receives a file's progress; the UI (src/ui/progress.ts) implements it. */
 export interface TransferObserver {
@@ -61,17 +62,6 @@ class NotHere extends Error {
   constructor(readonly where: string) {
     super(`not found: ${where}`);
   }
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
 /** Throws DISK_FULL when the filesystem holding dir has less than `need` bytes free. */
