@@ -90,7 +90,7 @@ export class HostBaseline implements Sandbox {
   async evaluate(problem: Problem, sample: Sample, limits: TestLimits, signal?: AbortSignal): Promise<SampleVerdict> {
     const ref: Reference = problem.io
       ? await this.reference(problem, signal)
-      : {key: '', base: {outputs: problem.scriptTests!.map(() => null), timesMs: problem.scriptTests!.map(() => 0), errors: 0}, plus: null};
+      : {key: '', base: {outputsJson: '[]', count: problem.scriptTests!.length, timesMs: problem.scriptTests!.map(() => 0), errors: 0}, plus: null};
     const job = sampleJob(problem, sample, ref, limits, `s${++this.seq}`, 0);
     const t0 = performance.now();
     try {

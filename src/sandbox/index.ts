@@ -17,7 +17,12 @@
  *     test), recorded in verdict.timeLimitsMs; a suite is capped at min(suiteTimeoutMs ?? 60 s, Σ)
  *     + 1 s; the first failing test ends a suite unless limits.allInputs. RLIMIT_AS/DATA/STACK =
  *     limits.memoryBytes (EvalPlus: 4 GiB) in every test process. DEFAULT_TEST_LIMITS holds
- *     EvalPlus's defaults (1 s, ×4, 4 GiB).
+ *     EvalPlus's current defaults (4 s, ×4, 4 GiB; evalplus/config.py, docs/execution.md).
+ *   - Values: inputs reach Python as the dataset's own JSON text; return values are compared in
+ *     Python only. Reference outputs cross the host as opaque JSON text (ReferenceSuite.outputsJson,
+ *     never JSON.parse'd: ints beyond 2^53 and whole floats stay exact). Plain data = None, bool,
+ *     int, float, str, bytes, complex, list, tuple, set, frozenset, dict and the stdlib's Counter,
+ *     OrderedDict and defaultdict (each compared as its own class, as EvalPlus's == does).
  *   - Reference runs (expected outputs and times) are computed once in the sandbox and cached on
  *     disk by the hash of the reference program, inputs and runner (<june cache>/sandbox/reference).
  *   - Statuses follow the reference harnesses: io suites are 'fail' when a per-input limit fires

@@ -4,13 +4,20 @@
  * the verdict assembled from the runner's answer. No Docker, no I/O: unit-tested directly.
  */
 import {createHash} from 'node:crypto';
+import {z} from 'zod';
 import type {Problem, Sample} from '../bench/problem.js';
 import {type Job, type JobSuite, type RunnerResult, type RunnerSuite, toPythonJson} from './protocol.js';
 import type {SampleVerdict, SuiteResult, TestLimits} from './types.js';
 
-/** EvalPlus defaults (docs/execution.md: 1 s floor, ×4, 4 GiB per test process); output kept 64 KiB. */
+/**
+ * EvalPlus's current defaults: per test max(4 s, 4 × the reference's time), 4 GiB per test process.
+ * Sources: evalplus/config.py on main (DEFAULT_MIN_TIME_LIMIT = 4.0, DEFAULT_GT_TIME_LIMIT_FACTOR =
+ * 4.0) and docs/execution.md ("--min-time-limit; default to 4s", "--gt-time-limit-factor (default to
+ * 4)", memory "min(4GB, system_maximum)"); releases before it used a 1 s floor, which under load
+ * timed out canonical solutions (HumanEval/100, Mbpp/599 at ~2 s). Output kept: 64 KiB.
+ */
 export const DEFAULT_TEST_LIMITS: TestLimits = {
-  minTimeLimitMs: 1000,
+  minTimeLimitMs: 4000,
   timeFactor: 4,
   memoryBytes: 4 * 1024 ** 3,
   outputBytes: 64 * 1024,
@@ -22,12 +29,20 @@ export const DEFAULT_SUITE_TIMEOUT_MS = 60_000;
 /** A reference run may take this long per suite (trusted code, but a bad dataset must not hang june). */
 export const REFERENCE_BUDGET_MS = 600_000;
 
-/** The reference program's outputs (runner encoding) and times (ms), per suite. */
-export interface Reference {
-  key: string;
-  base: {outputs: unknown[]; timesMs: number[]; errors: number};
-  plus: {outputs: unknown[]; timesMs: number[]; errors: number} | null;
-}
+/**
+ * The reference program's outputs and times (ms), per suite. `outputsJson` is the runner's JSON
+ * text of the encoded outputs, opaque to the host: kept, cached and sent back byte for byte, never
+ * parsed here (a JS number cannot hold 2**60 + 1 nor tell 1.2345678901234567e19 from an int).
+ */
+const ReferenceSuiteSchema = z.object({
+  outputsJson: z.string(),
+  count: z.number().int().nonnegative(),
+  timesMs: z.array(z.number().nonnegative()),
+  errors: z.number().int().nonnegative(),
+});
+export const ReferenceSchema = z.object({key: z.string(), base: ReferenceSuiteSchema, plus: ReferenceSuiteSchema.nullable()});
+export type ReferenceSuite = z.infer<typeof ReferenceSuiteSchema>;
+export type Reference = z.infer<typeof ReferenceSchema>;
 
 export type TestKind = 'io' | 'script';
 
@@ -80,9 +95,9 @@ export function referenceJob(problem: Problem, id: string, slot: number): Job {
 
 export function referenceFromResult(key: string, problem: Problem, r: RunnerResult): Reference {
   const suite = (s: RunnerSuite | undefined, n: number) => {
-    if (!s?.ref || s.ref.outputs.length !== n) throw new Error(`reference run of ${problem.taskId} returned ${s?.ref?.outputs.length ?? 0} of ${n} results (${s?.reason ?? 'no reason'})`);
-    const errors = s.ref.outputs.filter((o) => typeof o === 'object' && o !== null && !Array.isArray(o) && 'err' in o).length;
-    return {outputs: s.ref.outputs, timesMs: s.ref.times.map((t) => t * 1000), errors};
+    if (!s?.ref || s.ref.count !== n || s.ref.times.length !== n)
+      throw new Error(`reference run of ${problem.taskId} returned ${s?.ref?.count ?? 0} of ${n} results (${s?.reason ?? 'no reason'})`);
+    return {outputsJson: s.ref.outputsJson, count: n, timesMs: s.ref.times.map((t) => t * 1000), errors: s.ref.errors};
   };
   if (testKind(problem) === 'io')
     return {key, base: suite(r.suites[0], problem.io!.baseInputs.length), plus: suite(r.suites[1], problem.io!.plusInputs.length)};
@@ -116,9 +131,9 @@ export function sampleJob(problem: Problem, sample: Sample, ref: Reference, limi
   };
   if (testKind(problem) === 'io') {
     const io = problem.io!;
-    const suite = (inputs: string, r: {outputs: unknown[]; timesMs: number[]}): JobSuite => {
+    const suite = (inputs: string, r: ReferenceSuite): JobSuite => {
       const tl = timeLimits(r.timesMs, limits);
-      return {kind: 'io', n: r.outputs.length, budgetMs: suiteBudgetMs(tl, limits), timeLimitsMs: tl, inputs, expected: r.outputs};
+      return {kind: 'io', n: r.count, budgetMs: suiteBudgetMs(tl, limits), timeLimitsMs: tl, inputs, expectedJson: r.outputsJson};
     };
     return {
       ...common,

@@ -12,8 +12,19 @@ export const RunnerSuiteSchema = z.object({
   reason: z.string().nullable(),
   outputBytes: z.number().int().nonnegative(),
   output: z.string(),
-  /** Only for reference runs: each output (runner encoding, opaque here) and time in seconds. */
-  ref: z.object({outputs: z.array(z.unknown()), times: z.array(z.number().nonnegative())}).optional(),
+  /**
+   * Only for reference runs: the outputs as one JSON text in the runner's encoding, which the host
+   * never parses (JS numbers would round ints beyond 2^53 and turn whole floats into ints) and hands
+   * back verbatim as JobSuite.expectedJson; how many there are, how many are errors; times in seconds.
+   */
+  ref: z
+    .object({
+      outputsJson: z.string(),
+      count: z.number().int().nonnegative(),
+      errors: z.number().int().nonnegative(),
+      times: z.array(z.number().nonnegative()),
+    })
+    .optional(),
 });
 export type RunnerSuite = z.infer<typeof RunnerSuiteSchema>;
 
@@ -34,7 +45,7 @@ export const RunnerMessageSchema = z.discriminatedUnion('type', [
 export type RunnerMessage = z.infer<typeof RunnerMessageSchema>;
 export type RunnerResult = Extract<RunnerMessage, {type: 'result'}>;
 
-export const RUNNER_PROTOCOL = 1;
+export const RUNNER_PROTOCOL = 2;
 
 /** One suite of a job as the runner expects it. */
 export interface JobSuite {
@@ -44,8 +55,8 @@ export interface JobSuite {
   timeLimitsMs?: number[];
   /** Python json text of the argument lists (io kinds). */
   inputs?: string;
-  /** Expected outputs in the runner's encoding, from a reference run (io). */
-  expected?: unknown[];
+  /** Expected outputs: the reference run's outputsJson, verbatim (io). */
+  expectedJson?: string;
   scripts?: string[];
 }
 

@@ -35,11 +35,12 @@ import threading
 import time
 import traceback
 
-PROTOCOL = 1
+PROTOCOL = 2
 LIBC = ctypes.CDLL(None, use_errno=True)
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 MAX_MSG = 64 * 1024 * 1024
+MAX_OUT = 48 * 1024 * 1024  # a sample's return value, encoded, must fit in one message
 OUT_DIRS = ("/tmp", "/dev/shm", "/dev/mqueue")
 
 
@@ -48,9 +49,24 @@ def prctl(option, arg):
 
 
 # ----------------------------------------------------------------------------------------------
-# Plain-data encoding (child -> runner). Exact types only: subclasses and other objects are not plain.
+# Plain-data encoding (child -> runner, and reference outputs). Exact types only: subclasses and other
+# objects are not plain, except the stdlib dict subclasses below. The encoded form is JSON text that
+# only Python reads: the host keeps reference outputs as opaque text (never JSON.parse'd, where ints
+# beyond 2^53 and whole floats would lose their exactness or their type).
 class NonPlain(Exception):
     pass
+
+
+import collections
+
+DICT_TAGS = {collections.Counter: "ctr", collections.OrderedDict: "od", collections.defaultdict: "dd"}
+
+
+def _dict_of(cls, pairs):
+    d = cls()
+    for k, x in pairs:
+        d[dec(k)] = dec(x)
+    return d
 
 
 def enc(v, depth=0):
@@ -77,6 +93,11 @@ def enc(v, depth=0):
         return {"fs": [enc(x, depth + 1) for x in v]}
     if t is dict:
         return {"d": [[enc(k, depth + 1), enc(x, depth + 1)] for k, x in v.items()]}
+    tag = DICT_TAGS.get(t)
+    if tag:
+        # the stdlib's dict subclasses (MBPP+ Mbpp/88 returns a Counter): their own class comes back
+        # on the other side, so == behaves as it does between the original objects
+        return {tag: [[enc(k, depth + 1), enc(x, depth + 1)] for k, x in dict.items(v)]}
     if t is complex:
         return {"c": [enc(v.real), enc(v.imag)]}
     if t is bytes:
@@ -104,6 +125,12 @@ def dec(v, ref=False):
             return frozenset(dec(i) for i in x)
         if k == "d":
             return {dec(a): dec(b) for a, b in x}
+        if k == "ctr":
+            return _dict_of(collections.Counter, x)
+        if k == "od":
+            return _dict_of(collections.OrderedDict, x)
+        if k == "dd":
+            return _dict_of(collections.defaultdict, x)
         if k == "c":
             return complex(dec(x[0]), dec(x[1]))
         if k == "b":
@@ -116,9 +143,36 @@ def dec(v, ref=False):
 MAX_REF_OUTPUT = 16 * 1024 * 1024
 
 
+def surely_larger(v, limit):
+    """True when v's encoding is surely over limit bytes: a lower bound of its JSON length, walked
+    without copying and given up as soon as it passes the limit (a 1 GB output costs ~limit of work)."""
+    total, stack = 0, [v]
+    while stack:
+        x = stack.pop()
+        t = type(x)
+        if t is str or t is bytes:
+            total += len(x) + 2
+        elif t is list or t is tuple or t is set or t is frozenset:
+            total += 2 + len(x)
+            stack.extend(x)
+        elif isinstance(x, dict):
+            total += 2 + 2 * len(x)
+            stack.extend(dict.keys(x))
+            stack.extend(dict.values(x))
+        else:
+            total += 1
+        if total > limit:
+            return True
+    return False
+
+
 def ref_payload(out):
-    """A reference output as shipped to the host, or an error when it is too large to compare
-    (MBPP+ Mbpp/255 plus input 85: 1.66 M tuples; EvalPlus's 4 GiB cap fails it anyway)."""
+    """A reference output as shipped to the host, or an error when it is too large to compare:
+    MBPP+ Mbpp/255 plus input 85 (1.66 M tuples of 77 items, ~1 GB of JSON) is one; EvalPlus's own
+    4 GiB cap fails every sample there too. Checked before encoding, so the run neither copies it
+    nor dies of it (a reference process killed mid-suite would leave the later tests unknown)."""
+    if surely_larger(out, MAX_REF_OUTPUT):
+        return {"err": "ReferenceOutputTooLarge(over %d bytes)" % MAX_REF_OUTPUT}
     e = enc(out)
     n = len(json.dumps(e))
     if n > MAX_REF_OUTPUT:
@@ -129,6 +183,13 @@ def ref_payload(out):
 class RefError:
     def __init__(self, why):
         self.why = why
+
+
+def ref_result(refs, times):
+    """A reference suite as shipped to the host: the encoded outputs as one JSON text the host keeps
+    verbatim and hands back in sample jobs (expectedJson), how many, how many are errors, times (s)."""
+    errors = sum(1 for r in refs if type(r) is dict and "err" in r)
+    return {"outputsJson": json.dumps(refs, allow_nan=False), "count": len(refs), "errors": errors, "times": times}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -431,6 +492,10 @@ def child_main(job_fd, res_fd):
         try:
             if not_none and type(out) is not bool:
                 payload = {"nn": out is not None}
+            elif surely_larger(out, MAX_OUT):
+                # no reference output is this large (MAX_REF_OUTPUT): a wrong answer, judged without copying it
+                report({"op": "exc", "i": i, "why": "OutputTooLarge"})
+                continue
             else:
                 payload = enc(out)
             report({"op": "out", "i": i, "out": payload})
@@ -702,6 +767,12 @@ class Runner:
         n = suite["n"]
         budget = suite["budgetMs"] / 1000.0
         out_cap = job.get("outputBytes", 65536)
+        expected = None
+        if kind == "io":
+            # trusted: the runner's own reference outputs, kept verbatim by the host
+            expected = json.loads(suite["expectedJson"])
+            if type(expected) is not list or len(expected) != n:
+                raise ValueError("expectedJson does not hold %d values" % n)
         job_r, job_w = os.pipe()
         res_r, res_w = os.pipe()
         out_r, out_w = os.pipe()
@@ -719,9 +790,7 @@ class Runner:
         out_t = threading.Thread(target=self.drain, args=(out_r, out, out_cap), daemon=True)
         out_t.start()
 
-        expected = None
         if kind == "io":
-            expected = suite["expected"]
             inputs = None
             state = {"atol": job.get("atol", 0)}
         reader = Reader(res_r)
@@ -818,6 +887,9 @@ class Runner:
                     break
                 results[i] = ok
                 current = None
+                if not ok and kind == "io" and type(expected[i]) is dict and "err" in expected[i]:
+                    # no sample can pass an input the reference itself failed on: say so
+                    why = "reference failed on this input (%s); the sample: %s" % (str(expected[i]["err"])[:100], why)
                 if not ok:
                     reasons[i] = why
                     if fast:
@@ -861,7 +933,9 @@ class Runner:
                "outputBytes": out["total"], "output": out["kept"].decode("utf-8", "replace"),
                "flags": sorted(flags)}
         if kind in ("ref-io", "ref-script"):
-            res["ref"] = {"outputs": refs, "times": ref_times}
+            # a test the reference never finished (its process died) is an error, not a None output
+            why = {"err": "ReferenceDidNotFinish(%s)" % (reason or "unknown")}
+            res["ref"] = ref_result([r if results[i] is not None else why for i, r in enumerate(refs)], ref_times)
         return res
 
     def write_job(self, fd, payload):
@@ -931,6 +1005,8 @@ def local_suite(job, suite):
         return {"status": "fail", "failedTests": [], "testsRun": 0, "testsTotal": n, "outputBytes": 0, "output": "",
                 "reason": "program failed to load: " + type(e).__name__}
     inputs = load_inputs(job, suite["inputs"]) if kind in ("io", "ref-io") else None
+    expected = json.loads(suite["expectedJson"]) if kind == "io" else None
+    not_none = job.get("family") == "mbpp" and job.get("entryPoint") in MBPP_OUTPUT_NOT_NONE_TASKS
     state = {"atol": job.get("atol", 0)}
     for i in range(n):
         start = time.time()
@@ -945,9 +1021,9 @@ def local_suite(job, suite):
             signal.setitimer(signal.ITIMER_REAL, 0)
             took = time.time() - start
             if kind == "io":
-                evalplus_match(job.get("family"), job.get("entryPoint"), inputs[i], out, dec(suite["expected"][i], True), state)
+                evalplus_match(job.get("family"), job.get("entryPoint"), inputs[i], out, dec(expected[i], True), state)
             if kind == "ref-io":
-                refs.append(ref_payload(out))
+                refs.append(ref_payload(out is not None if not_none else out))
             elif kind == "ref-script":
                 refs.append(None)
             times.append(took)
@@ -970,7 +1046,7 @@ def local_suite(job, suite):
     res = {"status": status, "failedTests": failed, "testsRun": len(results), "testsTotal": n, "reason": reason,
            "outputBytes": 0, "output": ""}
     if kind.startswith("ref"):
-        res["ref"] = {"outputs": refs, "times": times}
+        res["ref"] = ref_result(refs, times)
     return res
 
 

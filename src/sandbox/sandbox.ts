@@ -14,7 +14,7 @@ import type {Problem, Sample} from '../bench/problem.js';
 import {type ContainerLimits, ContainerDiedError, RunnerContainer} from './container.js';
 import {type Docker, dockerClient, pingDocker} from './docker.js';
 import {buildSandboxImage, imageTag, reapContainers, sandboxImageStatus} from './image.js';
-import {type Reference, DEFAULT_TEST_LIMITS, crashVerdict, referenceFromResult, referenceJob, referenceKey, sampleJob, verdictFromResult, watchdogMs} from './jobs.js';
+import {type Reference, DEFAULT_TEST_LIMITS, ReferenceSchema, crashVerdict, referenceFromResult, referenceJob, referenceKey, sampleJob, verdictFromResult, watchdogMs} from './jobs.js';
 import type {Job, RunnerResult} from './protocol.js';
 import type {SampleVerdict, TestLimits} from './types.js';
 
@@ -233,10 +233,10 @@ export class DockerSandbox implements Sandbox {
   private async loadOrRunReference(key: string, problem: Problem, signal?: AbortSignal): Promise<Reference> {
     const file = join(this.opts.cacheDir, `${key}.json`);
     try {
-      const cached = JSON.parse(await readFile(file, 'utf8')) as Reference;
-      if (cached.key === key) return cached;
+      const cached = ReferenceSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+      if (cached.success && cached.data.key === key) return cached.data;
     } catch {
-      // not cached yet
+      // not cached yet (or unreadable: recomputed and rewritten)
     }
     const {result, why} = await this.runJob((id, slot) => referenceJob(problem, id, slot), signal);
     if (!result) throw new JuneError('HARNESS_FAILURE', `reference run of ${problem.taskId} crashed its container: ${why}`, {hint: 'rerun with --verbose; check the dataset file'});

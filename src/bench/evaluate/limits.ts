@@ -1,4 +1,4 @@
-/** The per-test limits evaluate applies by default: the sandbox's (EvalPlus's 1 s floor, ×4, 4 GiB). */
+/** The per-test limits evaluate applies by default: the sandbox's (EvalPlus's current 4 s floor, ×4, 4 GiB). */
 import type {TestLimits} from '../../sandbox/types.js';
 import {DEFAULT_TEST_LIMITS} from '../../sandbox/jobs.js';
 
