@@ -8,6 +8,7 @@ import {DATASET_IDS} from '../bench/problem.js';
 import {loadDataset} from '../bench/datasets/index.js';
 import {DEFAULT_LIMITS, evaluateSamples, readSamples, type EvaluateResult, type SampleEvaluator, type SuiteSummary} from '../bench/evaluate/index.js';
 import {resolveMirror} from '../paths.js';
+import {createCountProgress} from '../ui/progress.js';
 
 const Suite = z.object({
   'pass@1': z.number(),
@@ -102,7 +103,7 @@ Results go to a run directory under june's home (runs/evaluate-…), never besid
     };
     const parallel = flags.parallel ?? availableParallelism();
     const sandboxModule = await import('../sandbox/index.js');
-    const bar = this.showProgress ? await progressBar() : undefined;
+    const bar = createCountProgress(this.showProgress, ' scoring |{bar}| {value}/{total} samples {percentage}% ETA {eta_formatted}');
     let result: EvaluateResult;
     try {
       result = await evaluateSamples({
@@ -117,14 +118,10 @@ Results go to a run directory under june's home (runs/evaluate-…), never besid
         signal: this.signal,
         openEvaluator: async (): Promise<SampleEvaluator> =>
           sandboxModule.openSandbox({parallel, build: flags.build, signal: this.signal, onProgress: (line) => log(`sandbox: ${line}`)}),
-        onProgress: (done, total) => {
-          if (!bar) return;
-          if (done === 0) bar.start(total, 0);
-          else bar.update(done);
-        },
+        onProgress: (done, total) => bar.update(done, total),
       });
     } finally {
-      bar?.stop();
+      bar.stop();
     }
     if (!this.jsonEnabled()) this.render(result, samples.length);
     return EvaluateJson.parse(result);
@@ -144,26 +141,4 @@ Results go to a run directory under june's home (runs/evaluate-…), never besid
     this.log(`results: ${r.resultsPath}`);
     this.log(`EvalPlus results: ${r.evalplusResultsPath}`);
   }
-}
-
-async function progressBar(): Promise<{start(total: number, v: number): void; update(v: number): void; stop(): void}> {
-  const {default: cliProgress} = await import('cli-progress');
-  const bar = new cliProgress.SingleBar(
-    {stream: process.stderr, format: ' scoring |{bar}| {value}/{total} samples {percentage}% ETA {eta_formatted}', hideCursor: true, fps: 5},
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    start(total, v) {
-      if (total === 0) return;
-      started = true;
-      bar.start(total, v);
-    },
-    update(v) {
-      if (started) bar.update(v);
-    },
-    stop() {
-      if (started) bar.stop();
-    },
-  };
 }

@@ -1,5 +1,4 @@
 import {Flags} from '@oclif/core';
-import {SingleBar} from 'cli-progress';
 import {JuneCommand} from '../cli/june-command.js';
 import {ctxSizeFlag, endpointFlag, gpuFlag, mirrorFlag, modelFlag, threadsFlag} from '../cli/flags.js';
 import type {GpuSetting} from '../config.js';
@@ -9,6 +8,7 @@ import {DATASET_IDS} from '../bench/problem.js';
 import {gateStep} from '../bench/run-benchmarks/gate-step.js';
 import {type RunBenchmarksResult, type RunProgress, runBenchmarks} from '../bench/run-benchmarks/run.js';
 import {loadRun, reportData} from '../bench/run-benchmarks/run-view.js';
+import {createCountProgress} from '../ui/progress.js';
 
 export type RunBenchmarksCommandResult = Omit<RunBenchmarksResult, 'terminal'> & {
   gate: GateResult | null;
@@ -76,26 +76,16 @@ Gate: --gate BASELINE.json fails (exit 3) only when pass@1 dropped by more than 
     if (!flags.dataset && !flags.resume)
       throw new JuneError('USAGE', '--dataset is required', {hint: `one of ${DATASET_IDS.join(', ')} (or --resume ID)`});
     const json = this.jsonEnabled();
-    let bar: SingleBar | null = null;
+    const bar = createCountProgress(this.showProgress, '{bar} generated {gen} · scored {sc} · {tps} tok/s');
     const onProgress = this.showProgress
-      ? (p: RunProgress): void => {
-          const total = Math.max(1, 2 * p.toGenerate + (p.toScore - p.generated));
-          const payload = {gen: `${p.generated}/${p.toGenerate}`, sc: `${p.scored}/${p.toScore}`, tps: p.tokensPerSecond === null ? '—' : p.tokensPerSecond.toFixed(1)};
-          if (!bar) {
-            bar = new SingleBar(
-              {format: '{bar} generated {gen} · scored {sc} · {tps} tok/s', stream: process.stderr, hideCursor: true, clearOnComplete: true},
-            );
-            bar.start(total, p.generated + p.scored, payload);
-          } else {
-            bar.setTotal(total);
-            bar.update(p.generated + p.scored, payload);
-          }
-        }
+      ? (p: RunProgress): void =>
+          bar.update(p.generated + p.scored, Math.max(1, 2 * p.toGenerate + (p.toScore - p.generated)), {
+            gen: `${p.generated}/${p.toGenerate}`,
+            sc: `${p.scored}/${p.toScore}`,
+            tps: p.tokensPerSecond === null ? '—' : p.tokensPerSecond.toFixed(1),
+          })
       : undefined;
-    const onNote = json ? undefined : (line: string): void => {
-      if (bar) process.stderr.write('\n');
-      process.stderr.write(`${line}\n`);
-    };
+    const onNote = json ? undefined : (line: string): void => bar.note(line);
     let result: RunBenchmarksResult;
     try {
       result = await runBenchmarks({
@@ -126,7 +116,7 @@ Gate: --gate BASELINE.json fails (exit 3) only when pass@1 dropped by more than 
         ...(onNote ? {onNote} : {}),
       });
     } finally {
-      (bar as SingleBar | null)?.stop();
+      bar.stop();
     }
 
     const {gate, baseline} =

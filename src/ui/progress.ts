@@ -80,3 +80,46 @@ export function createFileProgress(enabled: boolean, stream: NodeJS.WritableStre
     },
   };
 }
+
+/** A single counting bar (problems scored, samples generated…); a no-op when disabled. */
+export interface CountProgress {
+  /** Draws `done` of `total`; `payload` fills the `{name}` fields of the format. */
+  update(done: number, total: number, payload?: Record<string, string>): void;
+  /** Prints a line above the bar without tearing it. */
+  note(line: string): void;
+  stop(): void;
+}
+
+export function createCountProgress(
+  enabled: boolean,
+  format: string,
+  stream: NodeJS.WritableStream = process.stderr,
+): CountProgress {
+  if (!enabled)
+    return {
+      update: () => undefined,
+      note: (line) => void stream.write(`${line}\n`),
+      stop: () => undefined,
+    };
+  let bar: cliProgress.SingleBar | null = null;
+  return {
+    update(done, total, payload = {}) {
+      if (total <= 0) return;
+      if (!bar) {
+        bar = new cliProgress.SingleBar({stream, format, hideCursor: true, fps: 5, clearOnComplete: false}, cliProgress.Presets.shades_classic);
+        bar.start(total, done, payload);
+        return;
+      }
+      bar.setTotal(total);
+      bar.update(done, payload);
+    },
+    note(line) {
+      if (bar) stream.write('\n');
+      stream.write(`${line}\n`);
+    },
+    stop() {
+      bar?.stop();
+      bar = null;
+    },
+  };
+}
