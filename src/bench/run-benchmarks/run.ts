@@ -27,7 +27,7 @@ import {DEFAULT_LIMITS} from '../evaluate/limits.js';
 import {outputPaths, type ScoredSample, writeOutputs} from '../evaluate/outputs.js';
 import {resultRecord} from '../evaluate/record.js';
 import {normaliseTaskId} from '../evaluate/samples.js';
-import type {SuiteSummary} from '../evaluate/score.js';
+import type {ScoreSummary} from '../evaluate/run.js';
 import {buildRequest, type PromptStyle, toSampleText} from '../generation/prompts.js';
 import {completionStops} from '../generation/stop-sequences.js';
 import type {Problem} from '../problem.js';
@@ -112,18 +112,7 @@ export async function defaultDeps(): Promise<RunDeps> {
   };
 }
 
-export interface RunBenchmarksResult {
-  dataset: string;
-  samples: number;
-  tasks: number;
-  'pass@1': number;
-  'pass@k': Record<string, number>;
-  base: SuiteSummary;
-  plus: SuiteSummary | null;
-  runDir: string;
-  /** human-eval style per-sample results (samples.jsonl_results.jsonl). */
-  resultsPath: string;
-  evalplusResultsPath: string;
+export interface RunBenchmarksResult extends ScoreSummary {
   runId: string;
   samplesPath: string;
   /** report.html */
