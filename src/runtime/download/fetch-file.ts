@@ -211,7 +211,7 @@ async function fetchFromHttp(url: string, partial: string, job: DownloadJob, sta
     if (failures > retries) {
       const je = err instanceof JuneError ? err : undefined;
       throw new JuneError(je?.code ?? 'DOWNLOAD_FAILED', `downloading ${job.id} from ${url} failed after ${failures} attempts: ${(err as Error).message}`, {
-        hint: je?.hint ?? 'check the network (HTTPS_PROXY/HTTP_PROXY are honoured) and rerun: the partial file is kept and resumed',
+        hint: je?.hint ?? 'check the network (HTTPS_PROXY/HTTP_PROXY are honoured) and rerun — the partial file is kept and resumed — or fetch from a mirror root (--mirror DIR|URL or JUNE_MIRROR)',
         cause: err,
       });
     }
