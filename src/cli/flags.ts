@@ -36,3 +36,23 @@ export const parallelFlag = Flags.integer({
   description: 'How many jobs to run at once.',
   min: 1,
 });
+
+const positiveSeconds = Flags.custom<number>({
+  parse: async (input) => {
+    const v = Number(input);
+    if (input.trim() === '' || !Number.isFinite(v) || v <= 0) throw new Error(`Expected a positive number but received: ${input}`);
+    return v;
+  },
+});
+
+/** EvalPlus's --min-time-limit, in seconds: the floor of every per-input time limit. */
+export const minTimeLimitFlag = positiveSeconds({
+  description: 'Per-test time limit floor in seconds (EvalPlus --min-time-limit; default 4).',
+  helpValue: 'SECONDS',
+});
+
+/** EvalPlus's --gt-time-limit-factor: per-input limit = max(floor, factor × the reference's own time). */
+export const timeFactorFlag = positiveSeconds({
+  description: "Per-test limit = max(floor, factor × the canonical solution's own time) (EvalPlus --gt-time-limit-factor; default 4).",
+  helpValue: 'FACTOR',
+});

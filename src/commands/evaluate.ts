@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import {availableParallelism} from 'node:os';
 import {z} from 'zod';
 import {JuneCommand} from '../cli/june-command.js';
-import {mirrorFlag, parallelFlag} from '../cli/flags.js';
+import {minTimeLimitFlag, mirrorFlag, parallelFlag, timeFactorFlag} from '../cli/flags.js';
 import {DATASET_IDS} from '../bench/problem.js';
 import {loadDataset} from '../bench/datasets/index.js';
 import {DEFAULT_LIMITS, checkSamplesFile, evaluateSamples, readSamples, type EvaluateResult, type SampleEvaluator, type SuiteSummary} from '../bench/evaluate/index.js';
@@ -38,14 +38,6 @@ export const EvaluateJson = z.object({
 });
 export type EvaluateJson = z.infer<typeof EvaluateJson>;
 
-const positiveFloat = Flags.custom<number>({
-  parse: async (input) => {
-    const v = Number(input);
-    if (!Number.isFinite(v) || v <= 0) throw new Error(`Expected a positive number but received: ${input}`);
-    return v;
-  },
-});
-
 export default class Evaluate extends JuneCommand<EvaluateJson> {
   static override summary = 'Score samples (human-eval or EvalPlus JSONL) in the sandbox and print pass@k.';
   static override description = `Reads human-eval samples ({"task_id", "completion"}: the program is the prompt followed by the completion; for original MBPP the completion is the whole program) or EvalPlus samples ({"task_id", "solution"}: the full program), any subset of tasks, any number of samples per task. Every sample runs in june's Docker sandbox; humaneval and mbpp are judged by their own test code, humaneval+ and mbpp+ the EvalPlus way (base and plus inputs against the canonical solution's outputs, with atol). pass@k uses the unbiased estimator, only for k up to the fewest samples any task has; for the + datasets a sample counts for plus only when it passes base and plus.
@@ -67,10 +59,8 @@ Results go to a run directory under june's home (runs/evaluate-…), never besid
 
   static override flags = {
     dataset: Flags.string({char: 'd', description: 'Dataset the samples answer.', options: [...DATASET_IDS], required: true}),
-    'min-time-limit': positiveFloat({description: `Per-test time limit floor in seconds (EvalPlus --min-time-limit; default ${DEFAULT_LIMITS.minTimeLimitMs / 1000}).`}),
-    'time-factor': positiveFloat({
-      description: `Per-test limit = max(floor, factor × the canonical solution's own time) (EvalPlus --gt-time-limit-factor; default ${DEFAULT_LIMITS.timeFactor}).`,
-    }),
+    'min-time-limit': minTimeLimitFlag,
+    'time-factor': timeFactorFlag,
     'all-inputs': Flags.boolean({description: 'Run every test input even after a failure (diagnosis; slower).', default: false}),
     strict: Flags.boolean({description: 'Fail samples whose return values are not plain data (default: the reference harness\'s verdict, flagged).', default: false}),
     parallel: parallelFlag,

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
 import {JuneCommand} from '../cli/june-command.js';
-import {ctxSizeFlag, endpointFlag, gpuFlag, mirrorFlag, modelFlag, threadsFlag} from '../cli/flags.js';
+import {ctxSizeFlag, endpointFlag, gpuFlag, minTimeLimitFlag, mirrorFlag, modelFlag, threadsFlag, timeFactorFlag} from '../cli/flags.js';
 import type {GpuSetting} from '../config.js';
 import {JuneError} from '../errors.js';
 import type {BaselinePlan, GateResult} from '../bench/gate/gate.js';
@@ -64,8 +64,8 @@ Gate: --gate BASELINE.json fails (exit 3) only when pass@1 dropped by more than 
     gpu: gpuFlag,
     mirror: mirrorFlag,
     build: Flags.boolean({description: 'Build the sandbox image when it is missing (--no-build refuses).', allowNo: true}),
-    'min-time-limit': Flags.integer({description: 'Per-test time limit floor in ms before calibration (EvalPlus: 1000).', min: 1}),
-    'time-factor': number(1, 100)({description: 'Per-test limit = factor × the reference solution\'s time, before calibration (EvalPlus: 4).'}),
+    'min-time-limit': minTimeLimitFlag,
+    'time-factor': timeFactorFlag,
     gate: Flags.string({description: 'Compare with this baseline: exit 3 on a significant drop larger than --max-drop.', helpValue: 'BASELINE.json'}),
     'max-drop': number(0, 1)({description: 'The drop in pass@1 the gate tolerates (default 0.02 = 2 points).'}),
     'write-baseline': Flags.string({description: 'Store this run as a gate baseline.', helpValue: 'FILE'}),
@@ -109,7 +109,7 @@ Gate: --gate BASELINE.json fails (exit 3) only when pass@1 dropped by more than 
         ...(flags.gpu !== undefined ? {gpu: flags.gpu as GpuSetting} : {}),
         ...(flags.mirror !== undefined ? {mirror: flags.mirror} : {}),
         ...(flags.build !== undefined ? {build: flags.build} : {}),
-        ...(flags['min-time-limit'] !== undefined ? {minTimeLimitMs: flags['min-time-limit']} : {}),
+        ...(flags['min-time-limit'] !== undefined ? {minTimeLimitMs: Math.round(flags['min-time-limit'] * 1000)} : {}),
         ...(flags['time-factor'] !== undefined ? {timeFactor: flags['time-factor']} : {}),
         signal: this.signal,
         ...(onProgress ? {onProgress} : {}),
