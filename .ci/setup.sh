@@ -38,8 +38,11 @@ fi
 log "docker $(docker version --format '{{.Server.Version}}')"
 
 # --- install and build
-log "npm ci"
-npm ci --no-audit --no-fund
+# `npm install` against the committed lockfile, not `npm ci`: the registry this project can reach lacks
+# node-llama-cpp's optional binaries for other platforms (win-*, mac-*, linux-riscv64), so the lockfile
+# cannot list them and `npm ci` refuses it as out of sync. The lockfile still pins every version.
+log "npm install (from package-lock.json)"
+npm install --no-audit --no-fund
 log "build"
 npm run build
 
