@@ -25,7 +25,9 @@ export function histogram(values: readonly number[], maxBins = 20): Histogram {
   return {edges, counts};
 }
 
-/** "12–15" style labels for a histogram's bins. */
+/** "12–15" style labels for a histogram's bins, with enough digits that neighbouring edges differ. */
 export function binLabels(h: Histogram, digits = 0): string[] {
-  return h.counts.map((_, i) => `${h.edges[i]!.toFixed(digits)}–${h.edges[i + 1]!.toFixed(digits)}`);
+  const width = h.edges.length > 1 ? h.edges[1]! - h.edges[0]! : 0;
+  const d = width > 0 ? Math.min(6, Math.max(digits, Math.ceil(-Math.log10(width)))) : digits;
+  return h.counts.map((_, i) => `${h.edges[i]!.toFixed(d)}–${h.edges[i + 1]!.toFixed(d)}`);
 }

@@ -21,6 +21,10 @@ describe('histogram', () => {
     const h = histogram([0, 10, 10, 5]);
     expect(h.counts[h.counts.length - 1]).toBe(2);
     expect(binLabels(h)[0]).toBe('0–3');
+    // narrow bins get the digits that tell their edges apart
+    const narrow = binLabels(histogram([0.011, 0.012, 0.013, 0.014, 0.019]), 2);
+    expect(new Set(narrow).size).toBe(narrow.length);
+    expect(narrow[0]).toBe('0.011–0.013');
   });
 });
 
