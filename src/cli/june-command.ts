@@ -28,6 +28,8 @@ export abstract class JuneCommand<T> extends Command {
   private readonly abortController = new AbortController();
   private readonly onSignal = (sig: NodeJS.Signals): void => this.interrupt(sig);
   private interrupted = false;
+  /** The signal that interrupted the command (SIGINT = Ctrl-C, SIGTERM), or null. */
+  protected interruptedBy: NodeJS.Signals | null = null;
 
   /** Aborted on Ctrl-C (SIGINT) or SIGTERM; pass it to the core. */
   protected get signal(): AbortSignal {
@@ -67,6 +69,7 @@ export abstract class JuneCommand<T> extends Command {
       process.exit(EXIT.interrupted);
     }
     this.interrupted = true;
+    this.interruptedBy = sig;
     process.stderr.write(`\nInterrupted (${sig}): finishing up, keeping finished work (press Ctrl-C again to quit now).\n`);
     this.abortController.abort(new JuneError('INTERRUPTED', `interrupted by ${sig}`, {hint: 'finished work was kept; rerun to continue'}));
   }

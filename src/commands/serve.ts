@@ -3,7 +3,7 @@ import {z} from 'zod';
 import {JuneCommand} from '../cli/june-command.js';
 import {ctxSizeFlag, gpuFlag, mirrorFlag, modelFlag, threadsFlag} from '../cli/flags.js';
 import type {GpuSetting} from '../config.js';
-import {JuneError} from '../errors.js';
+import {EXIT, JuneError} from '../errors.js';
 import {defaultFor, loadCatalog} from '../runtime/catalog.js';
 import {openModel} from '../runtime/open-model.js';
 import {startServer} from '../runtime/serve/server.js';
@@ -74,7 +74,8 @@ export default class Serve extends JuneCommand<ServeResult> {
     await server.close();
     await host.close();
     if (!this.signal.aborted) throw new JuneError('INTERNAL', 'the server stopped unexpectedly');
-    // the {url, model} line was printed when listening; a clean shutdown prints nothing more
-    this.exit(0);
+    // the {url, model} line was printed when listening; a clean shutdown prints nothing more. Ctrl-C
+    // exits 130 like every june command; SIGTERM (a service manager's stop) is a normal end, 0.
+    this.exit(this.interruptedBy === 'SIGINT' ? EXIT.interrupted : EXIT.ok);
   }
 }

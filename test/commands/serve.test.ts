@@ -29,6 +29,14 @@ describe('june serve', () => {
     expect(r.exitCode).toBe(0);
   });
 
+  it('Ctrl-C (SIGINT) stops it with exit 130, the code every june command uses for Ctrl-C', async () => {
+    const s = await startJuneServe(['--model', requireTinyModel()], home);
+    expect((await fetch(`${s.url}/health`)).status).toBe(200);
+    s.proc.kill('SIGINT');
+    const r = await s.proc;
+    expect(r.exitCode).toBe(130);
+  });
+
   it('a port in use is one USAGE line, exit 2', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
