@@ -6,11 +6,8 @@
  *
  * Side effects (Docker, files, the model) sit behind VerifyDeps so the decisions stay testable.
  */
-import {createReadStream} from 'node:fs';
 import {stat} from 'node:fs/promises';
-import {createHash} from 'node:crypto';
 import {join} from 'node:path';
-import {pipeline} from 'node:stream/promises';
 import {z} from 'zod';
 import type {GpuSetting, JuneConfig} from '../config.js';
 import {JuneError, toJuneError} from '../errors.js';
@@ -76,46 +73,31 @@ export function tokensPerSecond(tokens: number, ttftMs: number, totalMs: number)
   return totalMs > 0 ? (tokens * 1000) / totalMs : 0;
 }
 
-const LockRecord = z.object({file: z.string().min(1), bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/)}).passthrough();
-const LockFile = z.object({files: z.record(z.string(), LockRecord)}).passthrough();
-
-async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
-  const h = createHash('sha256');
-  await pipeline(createReadStream(path), h, signal ? {signal} : {});
-  return h.digest('hex');
-}
-
-/** Downloaded models against the lock: present, same size, same sha256 (read defensively with zod). */
+/** Downloaded models against the lock: present, same size, same sha256 (the downloader's own lock reader). */
 export async function modelsCheck(env: Env, signal?: AbortSignal): Promise<Check> {
   const paths = resolvePaths(env);
   const hintDownload = 'june download-models --all-defaults (add --mirror DIR offline)';
-  let text: string;
+  const {readLock} = await import('./download/lock.js');
+  const {sha256OfFile} = await import('./download/fetch-file.js');
+  let records;
   try {
-    const {readFile} = await import('node:fs/promises');
-    text = await readFile(paths.modelsLock, 'utf8');
+    records = Object.values((await readLock(paths.modelsLock)).files);
   } catch (err) {
-    if ((err as {code?: string}).code === 'ENOENT')
-      return {name: 'models', ok: false, required: false, detail: `no downloaded models (no lock at ${paths.modelsLock})`, hint: hintDownload};
-    return {name: 'models', ok: false, required: false, detail: `cannot read ${paths.modelsLock}: ${(err as Error).message}`, hint: 'check its permissions'};
+    const je = err instanceof JuneError ? err : null;
+    return {name: 'models', ok: false, required: false, detail: je?.message ?? String(err), hint: je?.hint ?? 'check the lock file'};
   }
-  let parsed: z.infer<typeof LockFile>;
-  try {
-    parsed = LockFile.parse(JSON.parse(text));
-  } catch (err) {
-    const why = err instanceof z.ZodError ? (err.issues[0]?.message ?? 'invalid') : (err as Error).message;
-    return {name: 'models', ok: false, required: false, detail: `the lock ${paths.modelsLock} is damaged (${why})`, hint: 'delete it; `june download-models` rebuilds it'};
-  }
-  const records = Object.values(parsed.files);
-  if (records.length === 0) return {name: 'models', ok: false, required: false, detail: 'no downloaded models (the lock is empty)', hint: hintDownload};
+  if (records.length === 0)
+    return {name: 'models', ok: false, required: false, detail: `no downloaded models (nothing recorded in ${paths.modelsLock})`, hint: hintDownload};
   const bad: string[] = [];
   for (const r of records) {
     const p = join(paths.modelsDir, r.file);
     try {
       const st = await stat(p);
       if (st.size !== r.bytes) bad.push(`${r.file}: ${st.size} bytes, the lock says ${r.bytes}`);
-      else if ((await sha256File(p, signal)) !== r.sha256) bad.push(`${r.file}: sha256 differs from the lock`);
+      else if ((await sha256OfFile(p, signal)) !== r.sha256) bad.push(`${r.file}: sha256 differs from the lock`);
     } catch (err) {
       if ((err as {code?: string}).code === 'ENOENT') bad.push(`${r.file}: missing`);
+      else if (err instanceof JuneError && err.code === 'FILE_NOT_FOUND') bad.push(`${r.file}: missing`);
       else throw err;
     }
   }
