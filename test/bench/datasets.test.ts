@@ -2,7 +2,6 @@ import {cpSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {gzipSync} from 'node:zlib';
 import {afterEach, describe, expect, it} from 'vitest';
-import {JuneError} from '../../src/errors.js';
 import {
   datasetEntry,
   datasetManifest,
@@ -13,6 +12,7 @@ import {
 } from '../../src/bench/datasets/index.js';
 import {parsePythonJson, topLevelSources} from '../../src/bench/datasets/python-json.js';
 import {sharedDir, tempHome} from '../helpers/env.js';
+import {caughtJuneError} from '../helpers/errors.js';
 
 const homes: Array<() => void> = [];
 function home(): string {
@@ -24,15 +24,6 @@ afterEach(() => {
   while (homes.length) homes.pop()?.();
 });
 
-async function catchJune(p: Promise<unknown>): Promise<JuneError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof JuneError) return err;
-    throw err;
-  }
-  throw new Error('expected a JuneError');
-}
 
 describe('python-flavoured JSON', () => {
   it('parses NaN and ±Infinity outside strings only', () => {
@@ -132,20 +123,20 @@ describe('dataset store', () => {
     const root = home();
     mkdirSync(join(root, 'mirror', 'datasets'), {recursive: true});
     writeFileSync(join(root, 'mirror', 'datasets', 'HumanEval.jsonl.gz'), 'not the dataset');
-    const err = await catchJune(ensureDatasetFile(datasetEntry('humaneval'), {datasetsDir: join(root, 'ds'), mirror: join(root, 'mirror')}));
+    const err = await caughtJuneError(ensureDatasetFile(datasetEntry('humaneval'), {datasetsDir: join(root, 'ds'), mirror: join(root, 'mirror')}));
     expect(err.code).toBe('CHECKSUM_MISMATCH');
     expect((await listDatasets(join(root, 'ds'))).every((d) => !d.present)).toBe(true);
   });
 
   it('names the missing file when the mirror lacks it', async () => {
     const root = home();
-    const err = await catchJune(ensureDatasetFile(datasetEntry('mbpp'), {datasetsDir: join(root, 'ds'), mirror: join(root, 'nowhere')}));
+    const err = await caughtJuneError(ensureDatasetFile(datasetEntry('mbpp'), {datasetsDir: join(root, 'ds'), mirror: join(root, 'nowhere')}));
     expect(err.code).toBe('DOWNLOAD_FAILED');
     expect(err.message).toContain(join(root, 'nowhere', 'datasets', 'mbpp.jsonl'));
   });
 
   it('rejects an unknown dataset id', async () => {
-    const err = await catchJune(loadDataset('humaneval-x', {datasetsDir: join(home(), 'ds'), mirror: sharedDir}));
+    const err = await caughtJuneError(loadDataset('humaneval-x', {datasetsDir: join(home(), 'ds'), mirror: sharedDir}));
     expect(err.code).toBe('DATASET_UNKNOWN');
     expect(err.hint).toContain('humaneval+');
   });
@@ -161,7 +152,7 @@ describe('a bad dataset line names file, line and field', () => {
     lines[2] = JSON.stringify(bad);
     const file = join(dir, 'HumanEval.jsonl.gz');
     writeFileSync(file, gzipSync(lines.join('\n')));
-    const err = await catchJune(parseDatasetFile('humaneval', file));
+    const err = await caughtJuneError(parseDatasetFile('humaneval', file));
     expect(err.code).toBe('DATASET_INVALID');
     expect(err.message).toMatch(new RegExp(`^${file.replace(/[.+]/g, '\\$&')}:3: field "entry_point": `));
   });
@@ -172,7 +163,7 @@ describe('a bad dataset line names file, line and field', () => {
     const lines = (await import('node:zlib')).gunzipSync(readFileSync(join(sharedDir, 'datasets', 'MbppPlus.jsonl.gz'))).toString('utf8').split('\n');
     lines[1] = (lines[1] as string).slice(0, 100);
     writeFileSync(file, lines.join('\n'));
-    const err = await catchJune(parseDatasetFile('mbpp+', file));
+    const err = await caughtJuneError(parseDatasetFile('mbpp+', file));
     expect(err.code).toBe('DATASET_INVALID');
     expect(err.message).toContain(`${file}:2: not valid JSON`);
   });
@@ -185,7 +176,7 @@ describe('a bad dataset line names file, line and field', () => {
     bad.test_list = 'assert f(1) == 2';
     lines[20] = JSON.stringify(bad);
     writeFileSync(join(dir, 'mbpp.jsonl'), lines.join('\n'));
-    const err = await catchJune(parseDatasetFile('mbpp', join(dir, 'mbpp.jsonl')));
+    const err = await caughtJuneError(parseDatasetFile('mbpp', join(dir, 'mbpp.jsonl')));
     expect(err.message).toContain(`mbpp.jsonl:21: field "test_list"`);
   });
 });

@@ -4,20 +4,11 @@
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {z} from 'zod';
-import {JuneError} from '../../src/errors.js';
 import {openEndpoint} from '../../src/runtime/endpoint/index.js';
 import {requireTinyModel, tempHome} from '../helpers/env.js';
 import {type Served, startJuneServe} from './serve-process.js';
+import {caughtJuneError} from '../helpers/errors.js';
 
-async function caught(p: Promise<unknown>): Promise<JuneError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof JuneError) return err;
-    throw err;
-  }
-  throw new Error('expected a JuneError');
-}
 
 const {home, cleanup} = tempHome();
 let served: Served;
@@ -80,7 +71,7 @@ describe('endpoint backend ↔ june serve', () => {
       const host = await openEndpoint({url: victim.url, retry: {retries: 1, baseDelayMs: 10}});
       const gen = host.complete('Once upon a time', {maxTokens: 4000, ignoreEos: true, temperature: 0.8});
       let seen = 0;
-      const err = await caught(
+      const err = await caughtJuneError(
         (async () => {
           for await (const e of gen) {
             if (e.type === 'token' && ++seen === 1) victim.proc.kill('SIGKILL');
@@ -91,7 +82,7 @@ describe('endpoint backend ↔ june serve', () => {
       expect(err.code).toBe('ENDPOINT_BAD_RESPONSE');
       expect(err.message).toMatch(/cut mid-way|ended before the answer was complete/);
       await victim.proc.catch(() => undefined);
-      const again = await caught(host.chat([{role: 'user', content: 'x'}]).result);
+      const again = await caughtJuneError(host.chat([{role: 'user', content: 'x'}]).result);
       expect(again.code).toBe('ENDPOINT_UNREACHABLE');
       expect(again.message).toContain(victim.url);
     } finally {

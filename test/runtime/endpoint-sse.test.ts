@@ -5,10 +5,10 @@
 import {createServer} from 'node:net';
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest';
 import {z} from 'zod';
-import {JuneError} from '../../src/errors.js';
 import {openEndpoint, parseEndpointUrl, resolveApiKey} from '../../src/runtime/endpoint/index.js';
 import type {GenerationEvent, ToolSpec} from '../../src/runtime/model-host.js';
 import {type ReplayServer, startReplayServer} from './endpoint-replay-server.js';
+import {caughtJuneError} from '../helpers/errors.js';
 
 const weather: ToolSpec = {
   name: 'get_weather',
@@ -22,15 +22,6 @@ async function collect(gen: AsyncIterable<GenerationEvent>): Promise<GenerationE
   return out;
 }
 
-async function caught(p: Promise<unknown>): Promise<JuneError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof JuneError) return err;
-    throw err;
-  }
-  throw new Error('expected a JuneError');
-}
 
 let server: ReplayServer;
 beforeAll(async () => {
@@ -145,7 +136,7 @@ describe('endpoint backend on recorded streams', () => {
     server.script([{fixture: 'ollama-tools.sse'}]);
     const host = await openEndpoint({url: server.url, ...fast});
     const strict: ToolSpec = {...weather, parameters: z.object({location: z.string(), unit: z.enum(['kelvin'])})};
-    const err = await caught(host.chat([{role: 'user', content: 'x'}], {tools: [strict]}).result);
+    const err = await caughtJuneError(host.chat([{role: 'user', content: 'x'}], {tools: [strict]}).result);
     expect(err.code).toBe('INFERENCE_FAILED');
     expect(err.message).toMatch(/get_weather.*unit/);
   });
@@ -187,7 +178,7 @@ describe('endpoint backend failures', () => {
   it('a data line that is not JSON is ENDPOINT_BAD_RESPONSE', async () => {
     server.script([{fixture: 'malformed-json.sse'}]);
     const host = await openEndpoint({url: server.url, ...fast});
-    const err = await caught(host.chat([{role: 'user', content: 'x'}]).result);
+    const err = await caughtJuneError(host.chat([{role: 'user', content: 'x'}]).result);
     expect(err.code).toBe('ENDPOINT_BAD_RESPONSE');
     expect(err.message).toMatch(/not JSON/);
   });
@@ -195,7 +186,7 @@ describe('endpoint backend failures', () => {
   it('a stream that ends without finish_reason or [DONE] is ENDPOINT_BAD_RESPONSE', async () => {
     server.script([{fixture: 'truncated.sse'}]);
     const host = await openEndpoint({url: server.url, ...fast});
-    const err = await caught(host.chat([{role: 'user', content: 'x'}]).result);
+    const err = await caughtJuneError(host.chat([{role: 'user', content: 'x'}]).result);
     expect(err.code).toBe('ENDPOINT_BAD_RESPONSE');
     expect(err.message).toMatch(/ended before the answer was complete/);
   });
@@ -205,7 +196,7 @@ describe('endpoint backend failures', () => {
     const host = await openEndpoint({url: server.url, ...fast});
     const gen = host.chat([{role: 'user', content: 'x'}]);
     const seen: string[] = [];
-    const err = await caught(
+    const err = await caughtJuneError(
       (async () => {
         for await (const e of gen) if (e.type === 'token') seen.push(e.text);
       })(),
@@ -218,7 +209,7 @@ describe('endpoint backend failures', () => {
   it('an error event mid-stream is ENDPOINT_ERROR with the server\'s message', async () => {
     server.script([{fixture: 'vllm-error-midstream.sse'}]);
     const host = await openEndpoint({url: server.url, ...fast});
-    const err = await caught(host.chat([{role: 'user', content: 'x'}]).result);
+    const err = await caughtJuneError(host.chat([{role: 'user', content: 'x'}]).result);
     expect(err.code).toBe('ENDPOINT_ERROR');
     expect(err.message).toMatch(/longer than the maximum model length/);
   });
@@ -226,7 +217,7 @@ describe('endpoint backend failures', () => {
   it('4xx is ENDPOINT_ERROR with the server\'s message and no retry', async () => {
     server.script([{status: 400, body: {object: 'error', message: 'temperature must be non-negative', type: 'BadRequestError', code: 400}}]);
     const host = await openEndpoint({url: server.url, ...fast});
-    const err = await caught(host.chat([{role: 'user', content: 'x'}], {temperature: -1}).result);
+    const err = await caughtJuneError(host.chat([{role: 'user', content: 'x'}], {temperature: -1}).result);
     expect(err.code).toBe('ENDPOINT_ERROR');
     expect(err.message).toMatch(/400.*temperature must be non-negative/);
     expect(server.requests).toHaveLength(1);
@@ -235,7 +226,7 @@ describe('endpoint backend failures', () => {
   it('401 hints at the api key', async () => {
     server.script([{status: 401, body: {error: {message: 'Invalid API Key', type: 'authentication_error'}}}]);
     const host = await openEndpoint({url: server.url, ...fast});
-    const err = await caught(host.chat([{role: 'user', content: 'x'}]).result);
+    const err = await caughtJuneError(host.chat([{role: 'user', content: 'x'}]).result);
     expect(err.code).toBe('ENDPOINT_ERROR');
     expect(err.hint).toMatch(/--api-key|JUNE_API_KEY/);
   });
@@ -255,7 +246,7 @@ describe('endpoint backend failures', () => {
   it('5xx that persists is ENDPOINT_ERROR after the retries', async () => {
     server.script([{status: 500, body: {error: {message: 'CUDA out of memory'}}}]);
     const host = await openEndpoint({url: server.url, ...fast});
-    const err = await caught(host.chat([{role: 'user', content: 'x'}]).result);
+    const err = await caughtJuneError(host.chat([{role: 'user', content: 'x'}]).result);
     expect(err.code).toBe('ENDPOINT_ERROR');
     expect(err.message).toMatch(/500.*CUDA out of memory/);
     expect(server.requests).toHaveLength(3);
@@ -270,7 +261,7 @@ describe('endpoint backend failures', () => {
 
   it('a refused connection is ENDPOINT_UNREACHABLE naming the URL', async () => {
     const port = await freePort();
-    const err = await caught(openEndpoint({url: `http://127.0.0.1:${port}`, ...fast}));
+    const err = await caughtJuneError(openEndpoint({url: `http://127.0.0.1:${port}`, ...fast}));
     expect(err.code).toBe('ENDPOINT_UNREACHABLE');
     expect(err.message).toContain(`127.0.0.1:${port}`);
     expect(err.message).toMatch(/ECONNREFUSED/);
@@ -279,7 +270,7 @@ describe('endpoint backend failures', () => {
   it('per-request timeout is TIMEOUT', async () => {
     server.script([{fixture: 'ollama-chat.sse', delayMs: 2000}]);
     const host = await openEndpoint({url: server.url, ...fast});
-    const err = await caught(host.chat([{role: 'user', content: 'x'}], {timeoutMs: 200}).result);
+    const err = await caughtJuneError(host.chat([{role: 'user', content: 'x'}], {timeoutMs: 200}).result);
     expect(err.code).toBe('TIMEOUT');
   });
 
@@ -309,7 +300,7 @@ describe('endpoint backend failures', () => {
   it('a model the server does not serve still goes out by name; a server with no models is an error', async () => {
     const empty = await startReplayServer([]);
     try {
-      const err = await caught(openEndpoint({url: empty.url, ...fast}));
+      const err = await caughtJuneError(openEndpoint({url: empty.url, ...fast}));
       expect(err.code).toBe('ENDPOINT_ERROR');
       expect(err.message).toMatch(/lists no models/);
     } finally {
@@ -327,7 +318,7 @@ describe('endpoint URLs and keys', () => {
     ['http://user:pw@host:1', /credentials/],
     ['http://host:1/v1?x=1', /query/],
   ])('%s is a USAGE error', async (url, re) => {
-    const err = await caught(openEndpoint({url}));
+    const err = await caughtJuneError(openEndpoint({url}));
     expect(err.code).toBe('USAGE');
     expect(err.message).toMatch(re);
     expect(err.hint).toBeTruthy();

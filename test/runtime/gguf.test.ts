@@ -2,11 +2,11 @@ import {copyFileSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {JuneError} from '../../src/errors.js';
 import {countParameters, decideFit, kvCacheBytes, planModelLoad, readGguf} from '../../src/runtime/gguf/index.js';
 import {detectGpu} from '../../src/runtime/gpu.js';
 import {TINY_MODEL_BYTES, requireTinyModel} from '../helpers/env.js';
 import {llamaSpec, specParameters, writeGguf} from '../helpers/gguf-writer.js';
+import {caughtJuneError} from '../helpers/errors.js';
 
 let dir: string;
 beforeAll(() => {
@@ -14,15 +14,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, {recursive: true, force: true}));
 
-async function juneError(p: Promise<unknown>): Promise<JuneError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(JuneError);
-    return err as JuneError;
-  }
-  throw new Error('expected a JuneError, got success');
-}
 
 describe('shape arithmetic', () => {
   it('counts parameters as the sum of products of dimensions, bigint-safe', () => {
@@ -68,7 +59,7 @@ describe('GGUF policy: the tiny model', () => {
   });
 
   it('rejects a context larger than the model was trained on', async () => {
-    const err = await juneError(planModelLoad({path: requireTinyModel(), gpu: 'false', contextSize: 8192}));
+    const err = await caughtJuneError(planModelLoad({path: requireTinyModel(), gpu: 'false', contextSize: 8192}));
     expect(err.code).toBe('BAD_INPUT');
   });
 });
@@ -85,7 +76,7 @@ describe('GGUF policy: broken files are GGUF_CORRUPT, never a crash', () => {
       const p = join(dir, `trunc-${label.replace(/\W+/g, '-')}.gguf`);
       copyFileSync(requireTinyModel(), p);
       damage(p);
-      const err = await juneError(readGguf(p));
+      const err = await caughtJuneError(readGguf(p));
       expect(err.code).toBe('GGUF_CORRUPT');
       expect(err.message).toContain(p);
       expect(err.hint).toBeTruthy();
@@ -95,7 +86,7 @@ describe('GGUF policy: broken files are GGUF_CORRUPT, never a crash', () => {
   it('a text file named .gguf', async () => {
     const p = join(dir, 'notes.gguf');
     writeFileSync(p, 'this is not a model\n'.repeat(50));
-    const err = await juneError(readGguf(p));
+    const err = await caughtJuneError(readGguf(p));
     expect(err.code).toBe('GGUF_CORRUPT');
     expect(err.message).toMatch(/magic/);
   });
@@ -103,17 +94,17 @@ describe('GGUF policy: broken files are GGUF_CORRUPT, never a crash', () => {
   it('an empty file', async () => {
     const p = join(dir, 'empty.gguf');
     writeFileSync(p, '');
-    expect((await juneError(readGguf(p))).code).toBe('GGUF_CORRUPT');
+    expect((await caughtJuneError(readGguf(p))).code).toBe('GGUF_CORRUPT');
   });
 
   it('a missing file is MODEL_NOT_FOUND', async () => {
-    expect((await juneError(readGguf(join(dir, 'nope.gguf')))).code).toBe('MODEL_NOT_FOUND');
+    expect((await caughtJuneError(readGguf(join(dir, 'nope.gguf')))).code).toBe('MODEL_NOT_FOUND');
   });
 
   it('the planner reports the file problem before touching the GPU', async () => {
     const p = join(dir, 'notes2.gguf');
     writeFileSync(p, 'GGUF but not really');
-    expect((await juneError(planModelLoad({path: p, gpu: 'cuda'}))).code).toBe('GGUF_CORRUPT');
+    expect((await caughtJuneError(planModelLoad({path: p, gpu: 'cuda'}))).code).toBe('GGUF_CORRUPT');
   });
 });
 
@@ -147,7 +138,7 @@ describe('GGUF policy: a 30B-parameter model (sparse file) on a machine without 
       expect(plan.gpuLayers).toBe('auto');
       return;
     }
-    const err = await juneError(planModelLoad({path, gpu: 'auto'}));
+    const err = await caughtJuneError(planModelLoad({path, gpu: 'auto'}));
     expect(err.code).toBe('MODEL_TOO_LARGE');
     expect(err.message).not.toMatch(/\n/);
     expect(err.message).toContain('synthetic-llama-30b.Q8_0.gguf');
@@ -171,7 +162,7 @@ describe('GGUF policy: a 30B-parameter model (sparse file) on a machine without 
     const p = join(dir, 'synthetic-llama-30b-truncated.gguf');
     await writeGguf(p, spec, {fill: 'sparse'});
     truncateSync(p, size - 4096);
-    expect((await juneError(readGguf(p))).code).toBe('GGUF_CORRUPT');
+    expect((await caughtJuneError(readGguf(p))).code).toBe('GGUF_CORRUPT');
   });
 });
 
@@ -204,7 +195,7 @@ describe('GPU detection', () => {
         expect(info.backend).toBe(backend);
         continue;
       }
-      const err = await juneError(detectGpu(backend));
+      const err = await caughtJuneError(detectGpu(backend));
       expect(err.code).toBe('GPU_UNAVAILABLE');
       expect(err.message).toContain(`--gpu ${backend}`);
       expect(err.hint).toMatch(/--gpu (auto|false)/);

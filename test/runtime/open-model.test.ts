@@ -9,18 +9,10 @@ import {JuneError} from '../../src/errors.js';
 import {openModel, resolveTarget} from '../../src/runtime/open-model.js';
 import {tinyModelPath} from '../helpers/env.js';
 import {type ReplayServer, startReplayServer} from './endpoint-replay-server.js';
+import {caughtJuneError} from '../helpers/errors.js';
 
 const cfg = (raw: unknown): JuneConfig => ConfigSchema.parse(raw);
 
-async function caught(p: Promise<unknown>): Promise<JuneError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof JuneError) return err;
-    throw err;
-  }
-  throw new Error('expected a JuneError');
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -107,7 +99,7 @@ describe('openModel', () => {
   it('a bad endpoint URL is USAGE and never falls back', async () => {
     const warnings: string[] = [];
     const config = cfg({profiles: {remote: {endpoint: server.url}}, fallbackProfile: 'remote'});
-    const err = await caught(openModel({endpoint: 'ftp://nowhere', config, env: {}, onWarning: (w) => warnings.push(w)}));
+    const err = await caughtJuneError(openModel({endpoint: 'ftp://nowhere', config, env: {}, onWarning: (w) => warnings.push(w)}));
     expect(err.code).toBe('USAGE');
     expect(warnings).toEqual([]);
   });
@@ -116,7 +108,7 @@ describe('openModel', () => {
     const port = await freePort();
     const config = cfg({profiles: {remote: {endpoint: `http://127.0.0.1:${port}`}}});
     const warnings: string[] = [];
-    const err = await caught(openModel({profile: 'remote', config, env: {}, onWarning: (w) => warnings.push(w)}));
+    const err = await caughtJuneError(openModel({profile: 'remote', config, env: {}, onWarning: (w) => warnings.push(w)}));
     expect(err.code).toBe('ENDPOINT_UNREACHABLE');
     expect(warnings).toEqual([]);
   });
@@ -151,7 +143,7 @@ describe('openModel', () => {
       profiles: {a: {endpoint: `http://127.0.0.1:${p1}`}, b: {endpoint: `http://127.0.0.1:${p2}`}},
       fallbackProfile: 'b',
     });
-    const err = await caught(openModel({profile: 'a', config, env: {}, onWarning: () => undefined}));
+    const err = await caughtJuneError(openModel({profile: 'a', config, env: {}, onWarning: () => undefined}));
     expect(err.code).toBe('ENDPOINT_UNREACHABLE');
     expect(err.message).toContain(String(p2));
     expect(err.message).toContain(String(p1));

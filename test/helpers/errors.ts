@@ -1,0 +1,12 @@
+import {JuneError} from '../../src/errors.js';
+
+/** Awaits `p` and returns the JuneError it rejects with; fails when it resolves or throws anything else. */
+export async function caughtJuneError(p: Promise<unknown>): Promise<JuneError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof JuneError) return err;
+    throw err;
+  }
+  throw new Error('expected a JuneError');
+}
