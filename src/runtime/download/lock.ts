@@ -2,7 +2,8 @@
  * The lock record of downloaded files (resolvePaths().modelsLock): for each file in the models
  * directory, what was fetched (id, source, where from), its size and sha256, whether that sha256
  * was checked against a published one, and when. Written atomically (temp file + rename) and
- * serialised within the process, so parallel downloads never lose each other's records.
+ * serialised — within the process by a queue, across june processes by a lock file
+ * (proper-lockfile) — so parallel downloads never lose each other's records.
  */
 import {randomBytes} from 'node:crypto';
 import {mkdir, open, readFile, rename, rm} from 'node:fs/promises';
@@ -85,16 +86,34 @@ async function writeLock(lockPath: string, lock: LockFile): Promise<void> {
 
 const queues = new Map<string, Promise<unknown>>();
 
-/** Read-modify-write of the lock, one at a time per lock file within this process. */
+/** Read-modify-write of the lock, one at a time per lock file, in this process and across processes. */
 export function updateLock(lockPath: string, change: (lock: LockFile) => void): Promise<LockFile> {
   const prev = queues.get(lockPath) ?? Promise.resolve();
   const next = prev
     .catch(() => undefined)
     .then(async () => {
-      const lock = await readLock(lockPath);
-      change(lock);
-      await writeLock(lockPath, lock);
-      return lock;
+      await mkdir(dirname(lockPath), {recursive: true}).catch((err: unknown) => {
+        throw fromFsError(err, dirname(lockPath), 'writing the download lock');
+      });
+      const {lock: acquire} = await import('proper-lockfile');
+      let release: () => Promise<void>;
+      try {
+        // another june process holding it finishes in milliseconds; a crashed one's lock goes stale
+        release = await acquire(lockPath, {realpath: false, stale: 10_000, retries: {retries: 50, minTimeout: 20, maxTimeout: 200}});
+      } catch (err) {
+        throw new JuneError('NOT_WRITABLE', `cannot lock the download lock ${lockPath}: ${(err as Error).message}`, {
+          hint: 'another june process may be stuck holding it; remove the .lock directory beside it if none runs',
+          cause: err,
+        });
+      }
+      try {
+        const lock = await readLock(lockPath);
+        change(lock);
+        await writeLock(lockPath, lock);
+        return lock;
+      } finally {
+        await release().catch(() => undefined);
+      }
     });
   queues.set(lockPath, next);
   return next;
