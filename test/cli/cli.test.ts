@@ -43,6 +43,19 @@ describe('june CLI', () => {
     expect(typeof body.error.hint).toBe('string');
   });
 
+  it('answers an unknown command with one line, the closest command and exit 2', async () => {
+    const r = await runJune(['verfy'], {home: t.home});
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr).trim().split('\n')).toEqual([
+      'Error (USAGE): "verfy" is not a june command. Hint: did you mean `june verify`? (`june --help` lists the commands)',
+    ]);
+    const j = await runJune(['modles', 'list', '--json'], {home: t.home});
+    expect(j.exitCode).toBe(2);
+    expect(JSON.parse(String(j.stdout))).toEqual({
+      error: {code: 'USAGE', message: '"modles list" is not a june command', hint: 'did you mean `june models list`? (`june --help` lists the commands)'},
+    });
+  });
+
   it('reports a bad config file by name and key', async () => {
     const home = tempHome();
     try {
