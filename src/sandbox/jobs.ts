@@ -143,7 +143,10 @@ export function sampleJob(problem: Problem, sample: Sample, ref: Reference, limi
     };
   }
   const tl = timeLimits(ref.base.timesMs, limits);
-  return {...common, suites: [{kind: 'script', n: tl.length, budgetMs: suiteBudgetMs(tl, {...limits, suiteTimeoutMs: Number.POSITIVE_INFINITY}), timeLimitsMs: tl, scripts: problem.scriptTests!}]};
+  // HumanEval's check() uses helpers its prompt defines (encode_cyclic, poly): the checker runs the
+  // prompt (dataset text, trusted) first; MBPP's test_setup_code is already part of each test
+  const prelude = family(problem) === 'humaneval' && problem.prompt.trim() !== '' ? {checkerPrelude: problem.prompt} : {};
+  return {...common, ...prelude, suites: [{kind: 'script', n: tl.length, budgetMs: suiteBudgetMs(tl, {...limits, suiteTimeoutMs: Number.POSITIVE_INFINITY}), timeLimitsMs: tl, scripts: problem.scriptTests!}]};
 }
 
 function toSuite(s: RunnerSuite): SuiteResult {
@@ -161,7 +164,11 @@ export function verdictFromResult(job: Job, r: RunnerResult, wallMs: number, str
   });
   const flags = [...r.flags];
   const strictFail = (v: SuiteResult): SuiteResult =>
-    strict && flags.includes('non_plain_return') && v.status === 'pass' ? {...v, status: 'fail', reason: 'non-plain return value (strict)'} : v;
+    strict && v.status === 'pass' && flags.includes('non_plain_return')
+      ? {...v, status: 'fail', reason: 'non-plain return value (strict)'}
+      : strict && v.status === 'pass' && flags.includes('unverified_script')
+        ? {...v, status: 'fail', reason: 'unverified script test (strict)'}
+        : v;
   const base = strictFail(suites[0]!);
   const plus = suites[1] ? strictFail(suites[1]) : null;
   const output = r.suites.map((s) => s.output).join('');

@@ -45,7 +45,7 @@ export const RunnerMessageSchema = z.discriminatedUnion('type', [
 export type RunnerMessage = z.infer<typeof RunnerMessageSchema>;
 export type RunnerResult = Extract<RunnerMessage, {type: 'result'}>;
 
-export const RUNNER_PROTOCOL = 2;
+export const RUNNER_PROTOCOL = 3;
 
 /** One suite of a job as the runner expects it. */
 export interface JobSuite {
@@ -74,6 +74,11 @@ export interface Job {
   outputBytes?: number;
   allInputs?: boolean;
   strict?: boolean;
+  /**
+   * Script suites: trusted dataset code the checker runs before the test code, with the entry point
+   * then bound to its proxy (HumanEval: the prompt, which defines helpers such as encode_cyclic).
+   */
+  checkerPrelude?: string;
   suites: JobSuite[];
 }
 

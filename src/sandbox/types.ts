@@ -19,7 +19,7 @@ export interface TestLimits {
   outputBytes: number;
   /** Run every input even after a failure (diagnosis); default stops at the first failure. */
   allInputs: boolean;
-  /** Fail samples flagged 'non_plain_return' (default false: the reference harness's verdict). */
+  /** Fail samples flagged 'non_plain_return' or 'unverified_script' (default false: the reference harness's verdict). */
   strict?: boolean;
   /** Cap on one suite's total time (EvalPlus EVALPLUS_TIMEOUT_PER_TASK); default 60 000. */
   suiteTimeoutMs?: number;
@@ -41,7 +41,7 @@ export interface SampleVerdict {
   base: SuiteResult;
   /** null for datasets without plus tests. */
   plus: SuiteResult | null;
-  /** e.g. 'non_plain_return': a return value that is not plain data (an object whose __eq__ is always true). */
+  /** e.g. 'non_plain_return': a return value that is not plain data (an object whose __eq__ is always true); 'unverified_script': a script test that ran in the sample's process. */
   flags: string[];
   /** Limits actually applied, per suite, for the record. */
   timeLimitsMs: {base: number[]; plus: number[]};

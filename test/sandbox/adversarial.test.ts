@@ -30,6 +30,25 @@ const script: Problem = {
   referenceProgram: REF,
   scriptTests: ['assert add(1, 2) == 3', 'assert add(2, 2) == 4'],
 };
+/** human-eval style: the check code uses a helper from the (trusted) prompt. */
+const HE_PROMPT = 'def helper(x):\n    return x * 2\n\n\ndef add(a, b):\n    """a + b"""\n';
+const heScript: Problem = {
+  dataset: 'humaneval',
+  taskId: 'Adv/he-check',
+  prompt: HE_PROMPT,
+  entryPoint: 'add',
+  referenceProgram: `${HE_PROMPT}    return a + b\n`,
+  scriptTests: ['def check(candidate):\n    assert candidate(1, 2) == 3\n    assert candidate(helper(1), 0) == 2\n\ncheck(add)'],
+};
+/** MBPP style: test_setup_code, then one assert per test. */
+const mbppScript: Problem = {
+  dataset: 'mbpp',
+  taskId: 'Adv/mbpp-asserts',
+  prompt: '',
+  entryPoint: 'add',
+  referenceProgram: REF,
+  scriptTests: ['import math\nassert add(1, 2) == 3', 'import math\nassert add(2, 2) == 4', 'import math\nassert add(math.floor(2.5), 1) == 3'],
+};
 const LIMITS: TestLimits = {minTimeLimitMs: 1000, timeFactor: 4, memoryBytes: 256 * 1024 ** 2, outputBytes: 4096, allInputs: false};
 const HOST_SECRET = `june-adv-secret-${process.pid}`;
 const HOST_FILE = `/tmp/june-adv-host-${process.pid}`;
@@ -215,6 +234,75 @@ describe('sandbox under attack (real Docker)', () => {
     const fake = '{"type": "result", "id": "j1", "suites": [{"status": "pass"}], "flags": [], "wallMs": 1, "poisoned": false}';
     failed(await run(`import posix\ndef add(a, b):\n    posix.write(1, b'${fake}\\n')\n    print("passed")\n    posix._exit(0)\n`), /process ended/);
     failed(await run('import io\ndef add(a, b):\n    io.open("result.json", "w").write("{\\"passed\\": true}")\n    return None\n'), /wrong answer/);
+    await nextSampleFine();
+  });
+
+  it('forged "done" messages on any pipe it holds (script tests): never a pass', async () => {
+    // the forger writes the runner's own framing (4-byte length + JSON) for every test index to
+    // every pipe in its fd table, also re-opened through /proc/self/fd, then exits 0 before a test ran
+    const forge = (n: number) =>
+      `import posix, json, struct\n` +
+      `def _forge():\n` +
+      `    msgs = b"".join(struct.pack(">I", len(d)) + d for d in (json.dumps({"op": op, "i": i}).encode() for i in range(${n}) for op in ("start", "done")))\n` +
+      `    for name in posix.listdir("/proc/self/fd"):\n` +
+      `        fd = int(name)\n` +
+      `        for target in (fd, "/proc/self/fd/%d" % fd):\n` +
+      `            try:\n` +
+      `                w = posix.open(target, posix.O_WRONLY | posix.O_NONBLOCK) if type(target) is str else target\n` +
+      `                posix.write(w, msgs)\n` +
+      `            except OSError:\n` +
+      `                pass\n` +
+      `    posix._exit(0)\n`;
+    const wrong = 'def add(a, b):\n    return a - b\n';
+    const passed: string[] = [];
+    for (const p of [heScript, mbppScript]) {
+      const n = p.scriptTests!.length;
+      const variants = {
+        'at import time': `${forge(n)}_forge()\n${wrong}`,
+        'when the check calls it': `${forge(n)}def add(a, b):\n    _forge()\n`,
+        'from a thread while it sleeps': `${forge(n)}import threading, time\ndef add(a, b):\n    threading.Thread(target=_forge).start()\n    time.sleep(5)\n    return a - b\n`,
+        'then keeps running, wrong': `${forge(n).replace('    posix._exit(0)\n', '')}_forge()\n${wrong}`,
+      };
+      for (const [what, program] of Object.entries(variants)) {
+        const v = await run(program, p);
+        if (v.base.status === 'pass' || !v.base.reason) passed.push(`${p.taskId} ${what}: ${v.base.status}`);
+      }
+    }
+    expect(passed).toEqual([]);
+    // the honest ones still pass, and a wrong one fails on its assert
+    for (const p of [heScript, mbppScript]) {
+      expect((await run(p.referenceProgram, p)).base.status).toBe('pass');
+      failed(await run('def add(a, b):\n    return a - b\n', p), /AssertionError/);
+    }
+    await nextSampleFine();
+  });
+
+  it('script tests through the checker: exceptions cross by class, values that cannot cross are flagged unverified_script', async () => {
+    // a check that expects the candidate to raise: the sample's ValueError comes back as one
+    const raises: Problem = {
+      ...heScript,
+      taskId: 'Adv/he-raises',
+      referenceProgram: `${HE_PROMPT}    if a < 0:\n        raise ValueError(a)\n    return a + b\n`,
+      scriptTests: ['def check(candidate):\n    assert candidate(1, 2) == 3\n    try:\n        candidate(-1, 0)\n        assert False\n    except ValueError:\n        pass\n\ncheck(add)'],
+    };
+    expect((await run(raises.referenceProgram, raises)).base.status).toBe('pass');
+    failed(await run(`${HE_PROMPT}    return a + b\n`, raises), /AssertionError/);
+    // MBPP asserts that build objects of a class the program defines cannot run in the checker: they run
+    // in the sample's process as the reference harness runs them, flagged, and fail under strict
+    const PAIR = 'class Pair:\n    def __init__(self, a, b):\n        self.a, self.b = a, b\n\ndef total(p):\n    return p.a + p.b\n';
+    const pair: Problem = {dataset: 'mbpp', taskId: 'Adv/mbpp-class', prompt: '', entryPoint: 'total', referenceProgram: PAIR, scriptTests: ['assert total(Pair(1, 2)) == 3']};
+    const v = await run(PAIR, pair);
+    expect(v.base.status).toBe('pass');
+    expect(v.flags).toContain('unverified_script');
+    const strict = await run(PAIR, pair, {...LIMITS, strict: true});
+    expect(strict.flags).toContain('unverified_script');
+    failed(strict, /unverified/);
+    // a function as a return value: flagged too, and judged in the sample's process (wrong here)
+    const fn = await run('def add(a, b):\n    return lambda: a + b\n', mbppScript);
+    expect(fn.flags).toContain('unverified_script');
+    failed(fn, /AssertionError/);
+    // plain honest samples are never flagged
+    expect((await run(REF, mbppScript)).flags).toEqual([]);
     await nextSampleFine();
   });
 

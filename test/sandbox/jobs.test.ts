@@ -47,6 +47,18 @@ describe('sandbox jobs (pure)', () => {
     expect(verdictFromResult(job, {...r, suites: [suite(2, 2), suite(1, 1)], flags: ['non_plain_return']}, 5, false).base.status).toBe('pass');
   });
 
+  it('script suites: the checker gets the HumanEval prompt (trusted helpers), MBPP nothing; strict fails unverified_script', () => {
+    const ref = {key: 'k', base: {outputsJson: '[null]', count: 1, timesMs: [1], errors: 0}, plus: null};
+    const he: Problem = {dataset: 'humaneval', taskId: 'H/1', prompt: 'def g(x):\n    return x\n\ndef f(x):\n    """doc"""\n', entryPoint: 'f', referenceProgram: 'x', scriptTests: ['def check(candidate):\n    assert candidate(1) == 1\ncheck(f)']};
+    expect(sampleJob(he, {taskId: 'H/1', program: 'x'}, ref, DEFAULT_TEST_LIMITS, 'j', 0).checkerPrelude).toBe(he.prompt);
+    const mb: Problem = {...he, dataset: 'mbpp', prompt: 'You are an expert Python programmer...', scriptTests: ['import math\nassert f(1) == 1']};
+    const job = sampleJob(mb, {taskId: 'H/1', program: 'x'}, ref, DEFAULT_TEST_LIMITS, 'j', 0);
+    expect(job.checkerPrelude).toBeUndefined();
+    const r: RunnerResult = {type: 'result', id: 'j', suites: [{status: 'pass', failedTests: [], testsRun: 1, testsTotal: 1, reason: null, outputBytes: 0, output: ''}], flags: ['unverified_script'], wallMs: 1, poisoned: false};
+    expect(verdictFromResult(job, r, 1, false).base.status).toBe('pass');
+    expect(verdictFromResult(job, r, 1, true).base).toMatchObject({status: 'fail', reason: 'unverified script test (strict)'});
+  });
+
   it('reference outputs stay opaque text on the host: big ints and whole floats reach the runner byte for byte', () => {
     // what the runner sends for outputs JS numbers cannot hold: 2**60 + 1, -(2**70) (hex), a whole
     // float beyond 2^53 (JSON.parse + stringify would give the int 12345678901234567000), 1e300
