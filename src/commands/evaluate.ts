@@ -6,7 +6,7 @@ import {JuneCommand} from '../cli/june-command.js';
 import {minTimeLimitFlag, mirrorFlag, parallelFlag, timeFactorFlag} from '../cli/flags.js';
 import {DATASET_IDS} from '../bench/problem.js';
 import {loadDataset} from '../bench/datasets/index.js';
-import {DEFAULT_LIMITS, checkSamplesFile, evaluateSamples, readSamples, type EvaluateResult, type SampleEvaluator, type SuiteSummary} from '../bench/evaluate/index.js';
+import {DEFAULT_LIMITS, STRICT_FLAGS, checkSamplesFile, evaluateSamples, readSamples, type EvaluateResult, type SampleEvaluator, type SuiteSummary} from '../bench/evaluate/index.js';
 import {resolveMirror} from '../paths.js';
 import {createCountProgress} from '../ui/progress.js';
 
@@ -62,7 +62,11 @@ Results go to a run directory under june's home (runs/evaluate-…), never besid
     'min-time-limit': minTimeLimitFlag,
     'time-factor': timeFactorFlag,
     'all-inputs': Flags.boolean({description: 'Run every test input even after a failure (diagnosis; slower).', default: false}),
-    strict: Flags.boolean({description: 'Fail samples whose return values are not plain data (default: the reference harness\'s verdict, flagged).', default: false}),
+    strict: Flags.boolean({
+      description:
+        'Fail flagged samples: non_plain_return (a return value that is not plain data) and unverified_script (a script test that had to run in the sample\'s own process). Default: the reference harness\'s verdict, flagged.',
+      default: false,
+    }),
     parallel: parallelFlag,
     mirror: mirrorFlag,
     build: Flags.boolean({description: 'Build the sandbox image on first use (--no-build: fail instead).', default: true, allowNo: true}),
@@ -127,7 +131,7 @@ Results go to a run directory under june's home (runs/evaluate-…), never besid
     table.push(row('base', r.base));
     if (r.plus) table.push(row('base + plus', r.plus));
     this.log(table.toString());
-    if (r.flagged) this.log(`${r.flagged} sample(s) flagged non_plain_return${r.strict ? ' (failed: --strict)' : ' (verdict kept; --strict fails them)'}`);
+    if (r.flagged) this.log(`${r.flagged} sample(s) flagged (${STRICT_FLAGS.join(' or ')})${r.strict ? ': failed under --strict' : ': verdict kept; --strict fails them'}`);
     this.log(`scored ${r.evaluated}, reused ${r.reused} from an earlier run`);
     this.log(`results: ${r.resultsPath}`);
     this.log(`EvalPlus results: ${r.evalplusResultsPath}`);

@@ -56,6 +56,20 @@ describe('june evaluate (real sandbox)', () => {
     expect(Object.values(ep.eval).map((v) => v[0]?.base_status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
   });
 
+  it('MBPP task 367 (a test that must run in the sample\'s process) is flagged; --strict fails it', async () => {
+    const row = readFileSync(join(sharedDir, 'datasets', 'mbpp.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as {task_id: number; code: string})
+      .find((r) => r.task_id === 367);
+    expect(row).toBeDefined();
+    const file = samplesFile('mbpp367.jsonl', [{task_id: 367, completion: row!.code}]);
+    const lax = await evaluate([file, '--dataset', 'mbpp']);
+    expect(lax.json).toMatchObject({'pass@1': 1, flagged: 1, strict: false});
+    const strict = await evaluate([file, '--dataset', 'mbpp', '--strict']);
+    expect(strict.json).toMatchObject({'pass@1': 0, flagged: 1, strict: true});
+  });
+
   it('5 wrong completions (return value altered) → pass@1 = 0', async () => {
     const wrong = humaneval.slice(0, 5).map((p) => ({task_id: p.task_id, completion: `    return None\n${p.canonical_solution}`}));
     const {json} = await evaluate([samplesFile('wrong.jsonl', wrong), '--dataset', 'humaneval']);
