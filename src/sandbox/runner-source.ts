@@ -615,6 +615,8 @@ def checker_main(job, report, call_fd, ret_fd):
         while True:
             try:
                 m = rets.take()
+            except TimeoutException:
+                raise  # the test's alarm fired while a message was parsed: a timeout, not a bad message
             except Exception:
                 raise SampleBad("malformed message from the sample's process")
             if m is not None:
@@ -672,6 +674,8 @@ def checker_main(job, report, call_fd, ret_fd):
         if op == "ret":
             try:
                 return dec(m.get("out"))
+            except TimeoutException:
+                raise
             except Exception:
                 raise SampleBad("undecodable return value")
         if op == "nonplain":
