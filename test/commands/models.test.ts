@@ -3,6 +3,7 @@ import {existsSync, readFileSync, utimesSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {TINY_MODEL_BYTES, TINY_MODEL_SHA256, requireTinyModel, runJune, sharedDir, tempHome} from '../helpers/env.js';
+import type {InstalledModel} from '../../src/runtime/download/installed.js';
 
 const TINY = 'llama-2-tiny-random';
 const FILE = 'llama-2-tiny-random.gguf';
@@ -22,17 +23,7 @@ async function homeWithTiny(): Promise<string> {
   return h.home;
 }
 
-interface Listed {
-  id: string;
-  path: string | null;
-  bytes: number | null;
-  sha256: string | null;
-  verified: boolean;
-  source: string | null;
-  fetchedAt: string | null;
-  present: boolean;
-  role: string | null;
-}
+type Listed = InstalledModel;
 
 describe('june models list', () => {
   it('lists what is on disk from the lock, with --json', async () => {
