@@ -8,6 +8,7 @@ import {tmpdir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {execa, type Options, type Result} from 'execa';
+import {createServer} from 'node:net';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** `../shared` beside the project: a mirror root with models/ and datasets/. */
@@ -48,4 +49,15 @@ export async function requireDocker(): Promise<void> {
   const r = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], {reject: false, timeout: 20_000});
   if (r.exitCode !== 0)
     throw new Error(`Docker engine not reachable (docker info: ${String(r.stderr).split('\n')[0]}); .ci/run starts one`);
+}
+
+/** A port on 127.0.0.1 that was free a moment ago (for servers a test starts and kills). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const {port} = s.address() as {port: number};
+      s.close(() => resolve(port));
+    });
+  });
 }

@@ -2,7 +2,7 @@
  * The endpoint backend reading recorded SSE streams in the shapes llama-server, vLLM and Ollama
  * document, replayed byte for byte by a tiny HTTP server on 127.0.0.1.
  */
-import {createServer} from 'node:net';
+import {freePort} from '../helpers/env.js';
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest';
 import {z} from 'zod';
 import {openEndpoint, parseEndpointUrl, resolveApiKey} from '../../src/runtime/endpoint/index.js';
@@ -338,12 +338,3 @@ describe('endpoint URLs and keys', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address() as {port: number};
-      s.close(() => resolve(port));
-    });
-  });
-}

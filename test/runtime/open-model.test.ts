@@ -2,27 +2,17 @@
  * Model routing: endpoint vs local model, named profiles from config, and the fallback profile —
  * used only when configured, only when the chosen model fails to open, and announced.
  */
-import {createServer} from 'node:net';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {ConfigSchema, type JuneConfig} from '../../src/config.js';
 import {JuneError} from '../../src/errors.js';
 import {openModel, resolveTarget} from '../../src/runtime/open-model.js';
-import {tinyModelPath} from '../helpers/env.js';
+import {freePort, tinyModelPath} from '../helpers/env.js';
 import {type ReplayServer, startReplayServer} from './endpoint-replay-server.js';
 import {caughtJuneError} from '../helpers/errors.js';
 
 const cfg = (raw: unknown): JuneConfig => ConfigSchema.parse(raw);
 
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address() as {port: number};
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('resolveTarget', () => {
   const config = cfg({
