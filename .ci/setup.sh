@@ -18,8 +18,9 @@ fi
 export PATH="$NODE_DIR/bin:$PATH"
 log "node $(node --version), npm $(npm --version)"
 
-# --- Debian packages: Docker engine, debootstrap (sandbox image), tmux (TUI tests), chromium (report test)
-pkgs=(docker.io debootstrap tmux chromium)
+# --- Debian packages: Docker engine, debootstrap (sandbox image), tmux (TUI tests), chromium (report test),
+#     speech engines for the voice pipeline (espeak-ng, flite, sox, pocketsphinx + its en-us model)
+pkgs=(docker.io debootstrap tmux chromium espeak-ng flite sox pocketsphinx pocketsphinx-en-us)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -38,11 +39,10 @@ fi
 log "docker $(docker version --format '{{.Server.Version}}')"
 
 # --- install and build
-# `npm install` against the committed lockfile, not `npm ci`: the registry this project can reach lacks
-# node-llama-cpp's optional binaries for other platforms (win-*, mac-*, linux-riscv64), so the lockfile
-# cannot list them and `npm ci` refuses it as out of sync. The lockfile still pins every version.
-log "npm install (from package-lock.json)"
-npm install --no-audit --no-fund
+# node-llama-cpp is pinned exactly (3.21.1): every one of its platform builds is served by the registry
+# this project reaches, so the committed lockfile lists them all and plain `npm ci` accepts it.
+log "npm ci"
+npm ci --no-audit --no-fund
 log "build"
 npm run build
 
