@@ -13,6 +13,7 @@ export const EXIT = {
   usage: 2,
   gateRegression: 3,
   harness: 4,
+  agentStopped: 5,
   interrupted: 130,
 } as const;
 
@@ -64,6 +65,12 @@ export const EXIT_CODES = {
   GATE_REGRESSION: EXIT.gateRegression,
   BASELINE_INVALID: EXIT.harness,
   BASELINE_MISMATCH: EXIT.harness,
+  // the coding agent
+  SESSION_NOT_FOUND: EXIT.error,
+  WORKSPACE_INVALID: EXIT.error,
+  CONTEXT_OVERFLOW: EXIT.error,
+  /** A budget (steps, tokens, time), a guard (loop, invalid calls) or checks still failing ended the turn. */
+  AGENT_STOPPED: EXIT.agentStopped,
   // Ctrl-C
   INTERRUPTED: EXIT.interrupted,
 } as const satisfies Record<string, ExitCode>;
