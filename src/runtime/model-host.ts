@@ -141,6 +141,20 @@ export interface ModelInfo {
 }
 
 /**
+ * Does the model carry its own chat template? What decides chat vs completion prompts (run-benchmarks
+ * --prompt-style auto). Embedded: the GGUF's `tokenizer.chat_template`. Endpoint: what the server
+ * reports (llama-server's and june serve's `GET /props` `chat_template`); `present: null` when it
+ * reports nothing.
+ */
+export interface ChatTemplateReport {
+  present: boolean | null;
+  /** Where the answer comes from, in words (recorded in run.json). */
+  source: string;
+  /** The template text, where known (june serve reports it in GET /props). */
+  template?: string;
+}
+
+/**
  * A loaded model. `chat` applies the model's own chat template; `complete` continues raw text
  * (HumanEval-style completion). A conversation handle reuses its KV cache across turns.
  */
@@ -154,5 +168,7 @@ export interface ModelHost {
    * estimate on endpoints. `exact` says which.
    */
   countTokens?(messages: ChatMessage[], options?: GenerateOptions): Promise<{tokens: number; exact: boolean}>;
+  /** Whether the model has a chat template (see ChatTemplateReport); optional for hosts that cannot tell. */
+  chatTemplateReport?(signal?: AbortSignal): Promise<ChatTemplateReport>;
   close(): Promise<void>;
 }

@@ -26,6 +26,7 @@ import type {
 } from 'node-llama-cpp';
 import {JuneError, toJuneError} from '../../errors.js';
 import type {LoadPlan} from '../gguf/policy.js';
+import {ggufChatTemplate} from '../gguf/read.js';
 import type {
   ChatMessage,
   FinishReason,
@@ -35,6 +36,7 @@ import type {
   GenerationResult,
   InvalidToolCall,
   ModelHost,
+  ChatTemplateReport,
   ModelInfo,
   ToolCall,
   ToolSpec,
@@ -97,6 +99,11 @@ export class EmbeddedModelHost implements ModelHost {
       gpu: plan.gpu.backend,
       threads: plan.threads,
     };
+  }
+
+  /** The GGUF's own `tokenizer.chat_template`: present or not (a base model has none). */
+  async chatTemplateReport(): Promise<ChatTemplateReport> {
+    return ggufChatTemplate(this.plan.gguf);
   }
 
   /** The chat wrapper's name (e.g. "Qwen", "General"): tells which tool mode 'auto' picks. */

@@ -9,6 +9,7 @@ import {z} from 'zod';
 import {JuneError} from '../../errors.js';
 import type {
   ChatMessage,
+  ChatTemplateReport,
   FinishReason,
   GenerateOptions,
   Generation,
@@ -24,7 +25,7 @@ import {DEFAULT_RETRY, type FetchLike, type RetryPolicy, abortError, requestWith
 import {constrainedToolsPrompt, constrainedTurnSchema, parseConstrainedAnswer} from '../embedded/tools.js';
 import {ToolCallAssembler} from './tool-calls.js';
 import {type EndpointUrl, parseEndpointUrl} from './url.js';
-import {type Chunk, ChunkSchema, ModelsListSchema, type ServerTimings} from './wire.js';
+import {type Chunk, ChunkSchema, ModelsListSchema, PropsSchema, type ServerTimings} from './wire.js';
 
 export interface EndpointOptions {
   /** The server root, with or without /v1. */
@@ -172,6 +173,38 @@ export class EndpointModelHost implements ModelHost {
     const plan = planRequest('chat', this.info.id, messages, options);
     const wire = JSON.stringify({messages: plan.body.messages, tools: plan.body.tools ?? null, rf: plan.body.response_format ?? null});
     return {tokens: Math.ceil(Buffer.byteLength(wire, 'utf8') / 3) + 8 * messages.length, exact: false};
+  }
+
+  /**
+   * What the server reports about the model's chat template: llama-server and june serve answer
+   * `GET /props` with `chat_template` (june serve sends "" for a model without one). A server that
+   * answers nothing usable (vLLM, Ollama's OpenAI API: 404) gives `present: null`, with why.
+   */
+  async chatTemplateReport(signal?: AbortSignal): Promise<ChatTemplateReport> {
+    const propsUrl = `${this.url.base}/props`;
+    const limit = withTimeout(signal, 10_000, () => new JuneError('TIMEOUT', `${propsUrl} did not answer in 10 s`));
+    try {
+      const res = await requestWithRetry({url: propsUrl, method: 'GET', headers: this.config.headers, signal: limit.signal, retry: {retries: 1, baseDelayMs: 250}, fetch: this.config.fetch});
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        return {present: null, source: `the server reports nothing about a chat template (GET /props is not JSON)`};
+      }
+      const parsed = PropsSchema.safeParse(json);
+      const template = parsed.success ? parsed.data.chat_template : undefined;
+      if (typeof template !== 'string') return {present: null, source: 'the server reports nothing about a chat template (GET /props has no chat_template)'};
+      return template.length > 0
+        ? {present: true, source: 'the server reports a chat template (GET /props chat_template)', template}
+        : {present: false, source: 'the server reports no chat template (GET /props chat_template is empty)'};
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      const why = err instanceof JuneError ? err.message : String(err);
+      return {present: null, source: `the server reports nothing about a chat template (${why})`};
+    } finally {
+      limit.dispose();
+    }
   }
 
   async close(): Promise<void> {
