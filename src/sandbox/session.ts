@@ -150,7 +150,8 @@ export class SessionContainer implements Executor {
     const secs = (Math.max(1, o.timeoutMs) / 1000).toFixed(3);
     // stderr joins stdout on one pipe (so the order is the order written); the command runs under
     // timeout; then every process of this uid it left behind is killed
-    const script = 'exec 2>&1; timeout -s KILL "$0" "$@"; rc=$?; kill -9 -1 2>/dev/null; exit $rc';
+    // (the wrapper's own messages, such as "Killed", are dropped)
+    const script = 'exec 3>&1 2>/dev/null; timeout -s KILL "$0" "$@" 2>&3 3>&-; rc=$?; kill -9 -1; exit $rc';
     const withStdin = o.stdin !== undefined;
     let exec: Dockerode.Exec;
     let stream: NodeJS.ReadWriteStream;

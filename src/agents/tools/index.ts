@@ -18,6 +18,9 @@ import {applyOutputBudget, DEFAULT_OUTPUT_BUDGET} from './budget.js';
 import {editFile} from './edit-file.js';
 import {listDir} from './list-dir.js';
 import {readFileTool} from './read-file.js';
+import {runJs} from './run-js.js';
+import {runPython} from './run-python.js';
+import {runShell} from './run-shell.js';
 import {search} from './search.js';
 import {ToolRefusal, type AgentTool, type Invocation, type ToolContext, type ToolOutcome, type ToolResult} from './types.js';
 import {writeFile} from './write-file.js';
@@ -29,7 +32,7 @@ export * from './types.js';
 
 /** Every tool the agent has, in a stable order (the prompt's tool definitions stay byte-identical). */
 export function agentTools(): AgentTool[] {
-  return [listDir, readFileTool, search, writeFile, editFile] as AgentTool[];
+  return [listDir, readFileTool, search, writeFile, editFile, runPython, runShell, runJs] as AgentTool[];
 }
 
 export function toolSpecs(tools: readonly AgentTool[]): ToolSpec[] {
