@@ -389,7 +389,7 @@ class Agent implements AgentSession {
       if (embedded && calls.length === 0 && invalid.length === 0 && result.finishReason === 'length' && safeJson(result.text.trim()) === undefined) {
         invalid.push({
           id: `call_${randomBytes(8).toString('hex')}`,
-          name: '(cut off)',
+          name: /^\s*\{\s*"tool"\s*:\s*"([^"]+)"/.exec(result.text)?.[1] ?? '(cut off)',
           rawArguments: result.text.slice(0, 2000),
           error: `the reply was cut at ${result.usage.completionTokens} tokens before the call was complete: keep calls short (write big files in parts)`,
         });

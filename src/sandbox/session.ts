@@ -36,7 +36,8 @@ import {type Docker, LABEL, LABEL_HASH, LABEL_OWNER_HOST, LABEL_OWNER_PID, LABEL
 import {buildSandboxImage, imageHash, imageTag, reapContainers, sandboxImageStatus} from './image.js';
 
 export const WORKSPACE_MOUNT = '/workspace';
-export const SESSION_ENV = ['PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8', 'HOME=/tmp'];
+/** PYTHONDONTWRITEBYTECODE: no __pycache__ in the user's workspace, and no stale bytecode when a file is rewritten within the same second at the same size. */
+export const SESSION_ENV = ['PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8', 'HOME=/tmp', 'PYTHONDONTWRITEBYTECODE=1'];
 export const DEFAULT_SESSION_LIMITS = {
   memoryBytes: 2 * 1024 ** 3,
   cpus: 2,

@@ -224,7 +224,9 @@ describe('june coding-agent with the tiny GGUF (real constrained calls)', () => 
     expect(calls.length).toBeGreaterThanOrEqual(1);
     expect(results.map((x) => x.id)).toEqual(calls.map((c) => c.id));
     const names = ['list_dir', 'read_file', 'search', 'write_file', 'edit_file', 'run_python', 'run_shell', 'run_js'];
-    for (const c of calls) expect(names).toContain(c.name);
+    // a call the reply-token limit cut off is answered as invalid (it names its tool when the cut came after the name)
+    for (const c of calls) expect([...names, '(cut off)']).toContain(c.name);
+    for (const [i, c] of calls.entries()) if (!names.includes(c.name) || results[i]!.output.startsWith('Invalid tool call')) expect(results[i]!.ok).toBe(false);
     // whatever the random model wrote, it stayed inside the workspace
     const usage = ev.filter((e) => e.type === 'usage');
     expect(usage.length).toBeGreaterThan(0);
