@@ -13,6 +13,7 @@ export const EXIT = {
   usage: 2,
   gateRegression: 3,
   harness: 4,
+  agentStopped: 5,
   interrupted: 130,
 } as const;
 
@@ -64,6 +65,12 @@ export const EXIT_CODES = {
   GATE_REGRESSION: EXIT.gateRegression,
   BASELINE_INVALID: EXIT.harness,
   BASELINE_MISMATCH: EXIT.harness,
+  // the coding agent
+  SESSION_NOT_FOUND: EXIT.error,
+  WORKSPACE_INVALID: EXIT.error,
+  CONTEXT_OVERFLOW: EXIT.error,
+  /** A budget (steps, tokens, time), a guard (loop, invalid calls) or checks still failing ended the turn. */
+  AGENT_STOPPED: EXIT.agentStopped,
   // Ctrl-C
   INTERRUPTED: EXIT.interrupted,
 } as const satisfies Record<string, ExitCode>;
@@ -169,6 +176,13 @@ function usageMessage(message: string): string {
     .map((l) => l.trim())
     .filter((l) => l.length > 0 && !/^See more help/i.test(l));
   const [first = message.trim(), ...rest] = lines;
+  // a flag whose value did not parse: "Parsing --threads\n\tExpected an integer but received: abc" →
+  // "--threads: expected an integer but received: abc" (oclif puts the reason on the next line)
+  const parsing = /^Parsing (--\S+)$/.exec(first);
+  if (parsing && rest.length > 0) {
+    const reason = rest.join(' ');
+    return `${parsing[1]}: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`;
+  }
   if (!first.endsWith(':') || rest.length === 0) return first;
   // "Missing 1 required arg:" → "Missing 1 required arg: samples (Samples JSONL file …)"
   const named = rest.map((l) => {

@@ -13,6 +13,8 @@ export interface JunePaths {
   modelsDir: string;
   datasetsDir: string;
   runsDir: string;
+  /** Agent session transcripts (sessions/<id>.jsonl). */
+  sessionsDir: string;
   benchDir: string;
   cacheDir: string;
   /** The lock record of downloaded files. */
@@ -47,6 +49,7 @@ function layout(home: string | null, configFile: string, dataDir: string, cacheD
     modelsDir,
     datasetsDir: join(dataDir, 'datasets'),
     runsDir: join(dataDir, 'runs'),
+    sessionsDir: join(dataDir, 'sessions'),
     benchDir: join(dataDir, 'bench'),
     cacheDir,
     modelsLock: join(modelsDir, 'june-lock.json'),

@@ -40,5 +40,10 @@ describe('JuneError', () => {
     expect(toJuneError(new TypeError('boom')).code).toBe('INTERNAL');
     const missing = Object.assign(new Error('Missing 1 required arg:\nsamples  Samples JSONL file.\nSee more help with --help'), {oclif: {exit: 2}});
     expect(toJuneError(missing).message).toBe('Missing 1 required arg: samples (Samples JSONL file)');
+    // oclif's flag parser puts the reason on the line after "Parsing --flag": keep it
+    const badValue = Object.assign(new Error('Parsing --threads \n\tExpected an integer but received: abc\nSee more help with --help'), {oclif: {exit: 2}});
+    expect(toJuneError(badValue).message).toBe('--threads: expected an integer but received: abc');
+    const custom = new Error('Parsing --min-time-limit \n\tExpected a positive number but received: x\nSee more help with --help');
+    expect(toJuneError(custom)).toMatchObject({code: 'USAGE', message: '--min-time-limit: expected a positive number but received: x'});
   });
 });

@@ -87,7 +87,10 @@ export abstract class JuneCommand<T> extends Command {
   override async catch(err: Error & {exitCode?: number}): Promise<never> {
     // oclif's own exit (this.exit) passes through untouched
     if ((err as {code?: string}).code === 'EEXIT') throw err;
-    const je = this.interrupted && !(err instanceof JuneError) ? toJuneError(this.signal.reason ?? err) : toJuneError(err);
+    let je = this.interrupted && !(err instanceof JuneError) ? toJuneError(this.signal.reason ?? err) : toJuneError(err);
+    // a usage error names the command whose --help to read
+    if (je.code === 'USAGE' && je.hint?.includes('<command>') && this.id)
+      je = new JuneError('USAGE', je.message, {hint: je.hint.replace('<command>', this.id.replace(/:/g, ' ')), cause: je.cause});
     if (this.jsonEnabled()) {
       this.logJson(this.toErrorJson(je));
     } else {

@@ -57,7 +57,7 @@ Gate: --gate BASELINE.json fails (exit 3) only when pass@1 dropped by more than 
     limit: Flags.integer({description: 'Only the first N tasks.', min: 1}),
     tasks: Flags.string({description: 'Only these tasks (comma-separated ids, e.g. HumanEval/0,HumanEval/3).'}),
     'max-tokens': Flags.integer({description: 'Tokens generated per sample at most (default 768, as EvalPlus).', min: 1}),
-    'prompt-style': Flags.string({description: 'completion (base models), chat (instruct models), or auto.', options: ['auto', 'completion', 'chat']}),
+    'prompt-style': Flags.string({description: 'completion (base models), chat (instruct models), or auto (default: chat when the model has a chat template — the GGUF\'s tokenizer.chat_template, or what the server reports in GET /props — completion when it has none).', options: ['auto', 'completion', 'chat']}),
     threads: threadsFlag,
     parallel: Flags.integer({description: 'Samples scored at once in the sandbox (inference threads + this ≤ cores).', min: 1}),
     'ctx-size': ctxSizeFlag,

@@ -4,7 +4,8 @@ import {ctxSizeFlag, gpuFlag, mirrorFlag, modelFlag, threadsFlag} from '../cli/f
 import type {GpuSetting} from '../config.js';
 import {JuneError, formatErrorLine} from '../errors.js';
 import {defaultFor, loadCatalog} from '../runtime/catalog.js';
-import {type Check, REQUIREMENTS, type VerifyResult, realDeps, runVerify} from '../runtime/verify.js';
+import {type Check, REQUIREMENTS, type VerifyResult, runVerify} from '../verify/verify.js';
+import {realDeps} from '../verify/probes.js';
 
 const SYMBOL = (c: Check): string => (c.ok ? '✓' : c.required ? '✗' : '!');
 

@@ -8,7 +8,7 @@
 import type {Llama} from 'node-llama-cpp';
 import type {GpuSetting} from '../config.js';
 import {JuneError} from '../errors.js';
-import {formatBytes} from '../ui/format.js';
+import {formatBytes} from '../format.js';
 
 export type GpuBackend = 'cuda' | 'vulkan' | 'metal';
 

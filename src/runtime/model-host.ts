@@ -65,6 +65,27 @@ export interface GenerateOptions extends SamplingOptions {
    * it, constrained otherwise.
    */
   toolMode?: 'constrained' | 'native' | 'auto';
+  /**
+   * 'required': the model must call a tool this turn (constrained: the grammar offers no final
+   * answer; endpoints: `tool_choice: "required"`). Default 'auto'.
+   */
+  toolChoice?: 'auto' | 'required';
+  /**
+   * What a call that fails validation (not JSON, an undeclared tool, a schema violation) does:
+   * 'throw' (default) rejects with INFERENCE_FAILED; 'return' puts it in result.invalidToolCalls
+   * (id, name, raw arguments, error) so an agent can answer it with the error and go on.
+   */
+  invalidToolCalls?: 'throw' | 'return';
+}
+
+/** A tool call that failed validation, returned when GenerateOptions.invalidToolCalls is 'return'. */
+export interface InvalidToolCall {
+  id: string;
+  name: string;
+  /** The arguments as the model produced them (JSON text, or the object a server sent). */
+  rawArguments: string;
+  /** Why it was refused, written for the model. */
+  error: string;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'abort';
@@ -90,6 +111,8 @@ export interface Timings {
 export interface GenerationResult {
   text: string;
   toolCalls: ToolCall[];
+  /** Calls that failed validation (only with invalidToolCalls: 'return'); their ids are unique too. */
+  invalidToolCalls?: InvalidToolCall[];
   finishReason: FinishReason;
   usage: Usage;
   timings: Timings;
@@ -118,6 +141,20 @@ export interface ModelInfo {
 }
 
 /**
+ * Does the model carry its own chat template? What decides chat vs completion prompts (run-benchmarks
+ * --prompt-style auto). Embedded: the GGUF's `tokenizer.chat_template`. Endpoint: what the server
+ * reports (llama-server's and june serve's `GET /props` `chat_template`); `present: null` when it
+ * reports nothing.
+ */
+export interface ChatTemplateReport {
+  present: boolean | null;
+  /** Where the answer comes from, in words (recorded in run.json). */
+  source: string;
+  /** The template text, where known (june serve reports it in GET /props). */
+  template?: string;
+}
+
+/**
  * A loaded model. `chat` applies the model's own chat template; `complete` continues raw text
  * (HumanEval-style completion). A conversation handle reuses its KV cache across turns.
  */
@@ -125,5 +162,13 @@ export interface ModelHost {
   readonly info: ModelInfo;
   chat(messages: ChatMessage[], options?: GenerateOptions): Generation;
   complete(prompt: string, options?: GenerateOptions): Generation;
+  /**
+   * Tokens the request would put in the context (prompt + tool declarations), before sending it:
+   * exact (the model's tokenizer and chat template) on the embedded backend, a conservative
+   * estimate on endpoints. `exact` says which.
+   */
+  countTokens?(messages: ChatMessage[], options?: GenerateOptions): Promise<{tokens: number; exact: boolean}>;
+  /** Whether the model has a chat template (see ChatTemplateReport); optional for hosts that cannot tell. */
+  chatTemplateReport?(signal?: AbortSignal): Promise<ChatTemplateReport>;
   close(): Promise<void>;
 }

@@ -1,11 +1,2 @@
-/** Human-readable sizes (binary units), the one formatter every message and bar uses. */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}
+/** The screen's formatters: the ground floor's (src/format.ts), re-exported so src/ui code has one place to import from. */
+export {formatBytes} from '../format.js';

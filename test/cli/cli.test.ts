@@ -34,6 +34,19 @@ describe('june CLI', () => {
     expect(lines[0]).toMatch(/^Error \(USAGE\): Nonexistent flag: --no-such-flag\. Hint: /);
   });
 
+  it('says what a bad flag value was and what was expected', async () => {
+    const r = await runJune(['verify', '--threads', 'abc'], {home: t.home});
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr).trim().split('\n')).toEqual([
+      'Error (USAGE): --threads: expected an integer but received: abc. Hint: see `june verify --help`',
+    ]);
+    const min = await runJune(['bench', '--threads', '0', '--json'], {home: t.home});
+    expect(min.exitCode).toBe(2);
+    expect(JSON.parse(String(min.stdout))).toEqual({
+      error: {code: 'USAGE', message: '--threads: expected an integer greater than or equal to 1 but received: 0', hint: 'see `june bench --help`'},
+    });
+  });
+
   it('answers a bad flag under --json with the error object on stdout', async () => {
     const r = await runJune(['models', 'list', '--no-such-flag', '--json'], {home: t.home});
     expect(r.exitCode).toBe(2);

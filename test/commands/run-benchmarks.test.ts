@@ -85,7 +85,8 @@ describe('june run-benchmarks', () => {
     const rec = JSON.parse(readFileSync(join(first.runDir, 'run.json'), 'utf8'));
     expect(rec.dataset).toEqual({id: 'humaneval', file: 'HumanEval.jsonl.gz', sha256: 'b796127e635a67f93fb35c04f4cb03cf06f38c8072ee7cee8833d7bee06979ef'});
     expect(rec.model).toMatchObject({backend: 'embedded', source: TINY, sha256: '81f226c62d28ed4a1a9b9fa080fcd9f0cc40e0f9d5680036583ff98fbcd035cb', bytes: 1750560});
-    expect(rec.sampler).toMatchObject({n: 1, temperature: 0, seed: 1234, maxTokens: 96, promptStyle: 'completion'});
+    // auto: the tiny GGUF has no chat template, so completion prompts — and run.json says why
+    expect(rec.sampler).toMatchObject({n: 1, temperature: 0, seed: 1234, maxTokens: 96, promptStyle: 'completion', promptStyleReason: 'auto: the GGUF has no tokenizer.chat_template'});
     expect(rec.environment.nodeLlamaCpp).toMatch(/^\d+\.\d+\.\d+/);
     expect(rec.environment.sandboxImageHash).toMatch(/^[0-9a-f]{8,}/);
     expect(rec.limits.minTimeLimitMs).toBeGreaterThanOrEqual(rec.baseLimits.minTimeLimitMs);

@@ -58,6 +58,8 @@ export const RunRecordSchema = z
         seed: z.number().int().nonnegative(),
         maxTokens: z.number().int().positive(),
         promptStyle: z.enum(PROMPT_STYLES),
+        /** Why this prompt style: the flag, or what auto found (the GGUF's chat template, the server's report). Absent in older runs. */
+        promptStyleReason: z.string().optional(),
         /** Stops applied to completion prompts (also cut again from the text). */
         stop: z.array(z.string()),
       })

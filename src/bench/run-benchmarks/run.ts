@@ -163,11 +163,25 @@ export function selectTasks(ds: LoadedDataset, opts: {limit?: number; tasks?: st
   return ids;
 }
 
-/** auto: chat for an endpoint or an instruct model, raw completion for a base model. */
-export function choosePromptStyle(asked: PromptStyle | 'auto' | undefined, host: ModelHost): PromptStyle {
-  if (asked && asked !== 'auto') return asked;
-  if (host.info.backend === 'endpoint') return 'chat';
-  return /instruct|chat|-it\b/i.test(`${host.info.id} ${host.info.source}`) ? 'chat' : 'completion';
+export interface PromptStyleChoice {
+  style: PromptStyle;
+  /** What --prompt-style asked for. */
+  asked: PromptStyle | 'auto';
+  /** Why this style, in words (recorded in run.json). */
+  reason: string;
+}
+
+/**
+ * auto: chat when the model carries a chat template, raw completion when it has none. Embedded: the
+ * GGUF's tokenizer.chat_template; endpoint: what the server reports (GET /props), chat when it
+ * reports nothing (an OpenAI-compatible server is a chat server first).
+ */
+export async function choosePromptStyle(asked: PromptStyle | 'auto' | undefined, host: ModelHost, signal?: AbortSignal): Promise<PromptStyleChoice> {
+  if (asked && asked !== 'auto') return {style: asked, asked, reason: `--prompt-style ${asked}`};
+  const report = host.chatTemplateReport ? await host.chatTemplateReport(signal) : {present: null, source: 'the model host cannot tell whether it has a chat template'};
+  if (report.present === true) return {style: 'chat', asked: 'auto', reason: `auto: ${report.source}`};
+  if (report.present === false) return {style: 'completion', asked: 'auto', reason: `auto: ${report.source}`};
+  return {style: 'chat', asked: 'auto', reason: `auto: ${report.source}; chat, the default for ${host.info.backend === 'endpoint' ? 'a server' : 'a model'} that does not say`};
 }
 
 function nowIso(): string {
@@ -303,7 +317,9 @@ export async function runBenchmarks(opts: RunBenchmarksOptions, deps?: RunDeps):
       }
       note(`model ${host.info.id} (${host.info.backend}: ${host.info.source})`);
     }
-    const promptStyle: PromptStyle = existing?.sampler.promptStyle ?? (host ? choosePromptStyle(opts.promptStyle, host) : 'completion');
+    const promptChoice: PromptStyleChoice | null = existing ? null : host ? await choosePromptStyle(opts.promptStyle, host, signal) : null;
+    const promptStyle: PromptStyle = existing?.sampler.promptStyle ?? promptChoice?.style ?? 'completion';
+    if (promptChoice) note(`prompts: ${promptChoice.style} (${promptChoice.reason})`);
 
     // ---- the record
     let record: RunRecord;
@@ -346,7 +362,16 @@ export async function runBenchmarks(opts: RunBenchmarksOptions, deps?: RunDeps):
           threads: info?.threads ?? plan.generationThreads,
           gpu: info?.gpu ?? false,
         },
-        sampler: {n, temperature, topP, seed, maxTokens, promptStyle, stop: promptStyle === 'completion' ? completionStops(dataset.id) : []},
+        sampler: {
+          n,
+          temperature,
+          topP,
+          seed,
+          maxTokens,
+          promptStyle,
+          promptStyleReason: promptChoice?.reason ?? `--prompt-style ${opts.promptStyle ?? 'auto'} with no model to ask: completion`,
+          stop: promptStyle === 'completion' ? completionStops(dataset.id) : [],
+        },
         concurrency: plan,
         baseLimits,
         limits: null,

@@ -16,7 +16,7 @@ import {request} from 'undici';
 import {JuneError, fromFsError, isAbortError, toJuneError} from '../../errors.js';
 import type {Env} from '../../paths.js';
 import type {DownloadJob} from './plan.js';
-import {formatBytes} from '../../ui/format.js';
+import {formatBytes} from '../../format.js';
 
 /** Receives a file's progress; the UI (src/ui/progress.ts) implements it. */
 export interface TransferObserver {

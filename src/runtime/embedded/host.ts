@@ -26,6 +26,7 @@ import type {
 } from 'node-llama-cpp';
 import {JuneError, toJuneError} from '../../errors.js';
 import type {LoadPlan} from '../gguf/policy.js';
+import {ggufChatTemplate} from '../gguf/read.js';
 import type {
   ChatMessage,
   FinishReason,
@@ -33,7 +34,9 @@ import type {
   Generation,
   GenerationEvent,
   GenerationResult,
+  InvalidToolCall,
   ModelHost,
+  ChatTemplateReport,
   ModelInfo,
   ToolCall,
   ToolSpec,
@@ -47,7 +50,7 @@ import {
   parseConstrainedAnswer,
   toGrammarSchema,
   toolParametersSchema,
-  validateToolCall,
+  validateOrCollect,
 } from './tools.js';
 
 type NodeLlamaCpp = typeof import('node-llama-cpp');
@@ -98,6 +101,11 @@ export class EmbeddedModelHost implements ModelHost {
     };
   }
 
+  /** The GGUF's own `tokenizer.chat_template`: present or not (a base model has none). */
+  async chatTemplateReport(): Promise<ChatTemplateReport> {
+    return ggufChatTemplate(this.plan.gguf);
+  }
+
   /** The chat wrapper's name (e.g. "Qwen", "General"): tells which tool mode 'auto' picks. */
   get chatTemplate(): string {
     return this.chatWrapper.wrapperName;
@@ -120,6 +128,31 @@ export class EmbeddedModelHost implements ModelHost {
     this.closed = true;
     await this.context.dispose();
     await this.model.dispose();
+  }
+
+  /** Exact: the prompt tokens this chat request would evaluate (template, tool protocol and all). */
+  async countTokens(messages: ChatMessage[], options: GenerateOptions = {}): Promise<{tokens: number; exact: boolean}> {
+    return {tokens: this.chatPrompt(messages, options).promptTokens.length, exact: true};
+  }
+
+  private chatPrompt(messages: ChatMessage[], options: GenerateOptions): {history: ChatHistoryItem[]; promptTokens: Token[]; functions: ChatModelFunctions | undefined} {
+    const toolMode = this.resolveToolMode(options);
+    const tools: readonly ToolSpec[] = options.tools ?? [];
+    let functions: ChatModelFunctions | undefined;
+    if (toolMode === 'native') {
+      const fns: Record<string, {description: string; params: Record<string, unknown>}> = {};
+      for (const t of tools) fns[t.name] = {description: t.description, params: toolParametersSchema(t)};
+      functions = fns as ChatModelFunctions;
+    }
+    const history =
+      toolMode === 'native'
+        ? toNativeHistory(messages)
+        : toConstrainedHistory(messages, toolMode === 'constrained' ? constrainedToolsPrompt(tools) : null);
+    const state = this.chatWrapper.generateContextState({
+      chatHistory: history,
+      ...(functions ? {availableFunctions: functions, documentFunctionParams: true} : {}),
+    });
+    return {history, promptTokens: state.contextText.tokenize(this.model.tokenizer), functions};
   }
 
   /** Tokens of a text as this model tokenizes it (for budgets and benchmarks). */
@@ -259,28 +292,14 @@ export class EmbeddedModelHost implements ModelHost {
             throw new JuneError('BAD_INPUT', `the grammar does not parse: ${(err as Error).message}`, {hint: 'check the GBNF syntax', cause: err});
           }
         });
-      } else if (toolMode === 'constrained') grammar = await this.jsonSchemaGrammar(constrainedTurnSchema(tools));
-
-      let functions: ChatModelFunctions | undefined;
-      if (toolMode === 'native') {
-        const fns: Record<string, {description: string; params: Record<string, unknown>}> = {};
-        for (const t of tools) fns[t.name] = {description: t.description, params: toolParametersSchema(t)};
-        functions = fns as ChatModelFunctions;
-      }
+      } else if (toolMode === 'constrained') grammar = await this.jsonSchemaGrammar(constrainedTurnSchema(tools, options.toolChoice === 'required'));
 
       // the prompt as tokens: to pick the sequence with the longest shared prefix and to count usage
       let history: ChatHistoryItem[] | null = null;
+      let functions: ChatModelFunctions | undefined;
       let promptTokens: Token[];
       if (input.kind === 'chat') {
-        history =
-          toolMode === 'native'
-            ? toNativeHistory(input.messages)
-            : toConstrainedHistory(input.messages, toolMode === 'constrained' ? constrainedToolsPrompt(tools) : null);
-        const state = this.chatWrapper.generateContextState({
-          chatHistory: history,
-          ...(functions ? {availableFunctions: functions, documentFunctionParams: true} : {}),
-        });
-        promptTokens = state.contextText.tokenize(this.model.tokenizer);
+        ({history, promptTokens, functions} = this.chatPrompt(input.messages, options));
       } else {
         promptTokens = this.model.tokenize(input.prompt, false, 'trimLeadingSpace');
         const bos = this.model.tokens.bos;
@@ -355,12 +374,21 @@ export class EmbeddedModelHost implements ModelHost {
         let finishReason: FinishReason =
           stopReason === 'maxTokens' ? 'length' : stopReason === 'abort' ? 'abort' : stopReason === 'functionCalls' ? 'tool_calls' : 'stop';
         const toolCalls: ToolCall[] = [];
+        const invalid: InvalidToolCall[] | null = options.invalidToolCalls === 'return' ? [] : null;
         if (toolMode === 'native') {
-          for (const c of nativeCalls) toolCalls.push(validateToolCall(tools, c.functionName, c.params));
+          for (const c of nativeCalls) {
+            const call = validateOrCollect(tools, c.functionName, c.params, newCallId(), invalid);
+            if (call) toolCalls.push(call);
+          }
+          if (invalid?.length) finishReason = 'tool_calls';
         } else if (toolMode === 'constrained' && finishReason !== 'abort') {
-          const answer = parseConstrainedAnswer(text.trim(), tools);
+          const answer = parseConstrainedAnswer(text.trim(), tools, invalid !== null);
           if (answer?.kind === 'call') {
             toolCalls.push(answer.call);
+            text = '';
+            finishReason = 'tool_calls';
+          } else if (answer?.kind === 'invalid') {
+            invalid?.push(answer.call);
             text = '';
             finishReason = 'tool_calls';
           } else if (answer?.kind === 'final') {
@@ -376,6 +404,7 @@ export class EmbeddedModelHost implements ModelHost {
         return {
           text,
           toolCalls,
+          ...(invalid ? {invalidToolCalls: invalid} : {}),
           finishReason,
           usage: {
             promptTokens: promptTokens.length,

@@ -8,7 +8,7 @@ import {basename, resolve} from 'node:path';
 import type {GpuSetting} from '../../config.js';
 import {JuneError, isAbortError} from '../../errors.js';
 import {planModelLoad} from '../gguf/policy.js';
-import type {Generation, ModelHost} from '../model-host.js';
+import type {ChatTemplateReport, Generation, ModelHost} from '../model-host.js';
 import {EmbeddedModelHost} from './host.js';
 
 export {EmbeddedModelHost, type LoadTimings} from './host.js';
@@ -118,6 +118,9 @@ class EmbeddedHandle implements ModelHost {
   }
   complete(...args: Parameters<ModelHost['complete']>): Generation {
     return this.host.complete(...args);
+  }
+  chatTemplateReport(): Promise<ChatTemplateReport> {
+    return this.host.chatTemplateReport();
   }
   async close(): Promise<void> {
     if (this.released) return;

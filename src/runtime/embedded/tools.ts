@@ -7,7 +7,7 @@
 import {randomUUID} from 'node:crypto';
 import {z} from 'zod';
 import {JuneError} from '../../errors.js';
-import type {ToolCall, ToolSpec} from '../model-host.js';
+import type {InvalidToolCall, ToolCall, ToolSpec} from '../model-host.js';
 
 type Json = null | boolean | number | string | Json[] | {[k: string]: Json};
 export type JsonSchema = {[k: string]: Json};
@@ -69,8 +69,8 @@ export function toolParametersSchema(tool: ToolSpec): JsonSchema {
   return toGrammarSchema(raw, `tool ${tool.name} parameters`);
 }
 
-/** Exactly one of the declared calls, or a final answer. */
-export function constrainedTurnSchema(tools: readonly ToolSpec[]): JsonSchema {
+/** Exactly one of the declared calls, or (unless `requireCall`) a final answer. */
+export function constrainedTurnSchema(tools: readonly ToolSpec[], requireCall = false): JsonSchema {
   const names = new Set<string>();
   const options: JsonSchema[] = [];
   for (const t of tools) {
@@ -83,8 +83,8 @@ export function constrainedTurnSchema(tools: readonly ToolSpec[]): JsonSchema {
       additionalProperties: false,
     });
   }
-  options.push({type: 'object', properties: {final: {type: 'string'}}, required: ['final'], additionalProperties: false});
-  return {oneOf: options};
+  if (!requireCall) options.push({type: 'object', properties: {final: {type: 'string'}}, required: ['final'], additionalProperties: false});
+  return options.length === 1 ? (options[0] as JsonSchema) : {oneOf: options};
 }
 
 /** The system-prompt text that tells the model the protocol of a constrained turn. */
@@ -98,7 +98,7 @@ export function constrainedToolsPrompt(tools: readonly ToolSpec[]): string {
   ].join('\n');
 }
 
-export type ConstrainedAnswer = {kind: 'call'; call: ToolCall} | {kind: 'final'; text: string};
+export type ConstrainedAnswer = {kind: 'call'; call: ToolCall} | {kind: 'final'; text: string} | {kind: 'invalid'; call: InvalidToolCall};
 
 export function newCallId(): string {
   return `call_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
@@ -122,8 +122,42 @@ export function validateToolCall(tools: readonly ToolSpec[], name: string, args:
   return {id, name, arguments: parsed.data};
 }
 
-/** Parses a constrained turn's JSON. Returns null when the text is not a complete answer (cut off). */
-export function parseConstrainedAnswer(text: string, tools: readonly ToolSpec[]): ConstrainedAnswer | null {
+/** A call that failed validation, as an InvalidToolCall (GenerateOptions.invalidToolCalls 'return'). */
+export function invalidCall(id: string, name: string, rawArguments: unknown, err: unknown): InvalidToolCall {
+  return {
+    id,
+    name,
+    rawArguments: typeof rawArguments === 'string' ? rawArguments : JSON.stringify(rawArguments ?? {}),
+    error: err instanceof Error ? err.message : String(err),
+  };
+}
+
+/**
+ * Validates a call, or (collect given) records it as invalid and returns null. `collect` is the
+ * invalidToolCalls array of a request made with invalidToolCalls: 'return'.
+ */
+export function validateOrCollect(
+  tools: readonly ToolSpec[],
+  name: string,
+  args: unknown,
+  id: string,
+  collect: InvalidToolCall[] | null,
+): ToolCall | null {
+  if (!collect) return validateToolCall(tools, name, args, id);
+  try {
+    return validateToolCall(tools, name, args, id);
+  } catch (err) {
+    collect.push(invalidCall(id, name, args, err));
+    return null;
+  }
+}
+
+/**
+ * Parses a constrained turn's JSON. Returns null when the text is not a complete answer (cut off).
+ * A call that fails validation throws INFERENCE_FAILED, or with `returnInvalid` comes back as
+ * {kind: 'invalid'}.
+ */
+export function parseConstrainedAnswer(text: string, tools: readonly ToolSpec[], returnInvalid = false): ConstrainedAnswer | null {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -133,6 +167,14 @@ export function parseConstrainedAnswer(text: string, tools: readonly ToolSpec[])
   if (typeof value !== 'object' || value === null) return null;
   const v = value as {tool?: unknown; arguments?: unknown; final?: unknown};
   if (typeof v.final === 'string') return {kind: 'final', text: v.final};
-  if (typeof v.tool === 'string') return {kind: 'call', call: validateToolCall(tools, v.tool, v.arguments ?? {})};
+  if (typeof v.tool === 'string') {
+    const id = newCallId();
+    if (!returnInvalid) return {kind: 'call', call: validateToolCall(tools, v.tool, v.arguments ?? {}, id)};
+    try {
+      return {kind: 'call', call: validateToolCall(tools, v.tool, v.arguments ?? {}, id)};
+    } catch (err) {
+      return {kind: 'invalid', call: invalidCall(id, v.tool, v.arguments, err)};
+    }
+  }
   return null;
 }

@@ -9,10 +9,12 @@ import {z} from 'zod';
 import {JuneError} from '../../errors.js';
 import type {
   ChatMessage,
+  ChatTemplateReport,
   FinishReason,
   GenerateOptions,
   Generation,
   GenerationResult,
+  InvalidToolCall,
   ModelHost,
   ModelInfo,
   ToolCall,
@@ -23,7 +25,7 @@ import {DEFAULT_RETRY, type FetchLike, type RetryPolicy, abortError, requestWith
 import {constrainedToolsPrompt, constrainedTurnSchema, parseConstrainedAnswer} from '../embedded/tools.js';
 import {ToolCallAssembler} from './tool-calls.js';
 import {type EndpointUrl, parseEndpointUrl} from './url.js';
-import {type Chunk, ChunkSchema, ModelsListSchema, type ServerTimings} from './wire.js';
+import {type Chunk, ChunkSchema, ModelsListSchema, PropsSchema, type ServerTimings} from './wire.js';
 
 export interface EndpointOptions {
   /** The server root, with or without /v1. */
@@ -162,6 +164,49 @@ export class EndpointModelHost implements ModelHost {
     return this.generate('completion', prompt, options);
   }
 
+  /**
+   * A conservative estimate (the server's tokenizer is out of reach): 1 token per 3 bytes of the
+   * request's messages and tool declarations, plus 8 per message for the template. Callers correct
+   * it with the `usage.promptTokens` the server reports.
+   */
+  async countTokens(messages: ChatMessage[], options: GenerateOptions = {}): Promise<{tokens: number; exact: boolean}> {
+    const plan = planRequest('chat', this.info.id, messages, options);
+    const wire = JSON.stringify({messages: plan.body.messages, tools: plan.body.tools ?? null, rf: plan.body.response_format ?? null});
+    return {tokens: Math.ceil(Buffer.byteLength(wire, 'utf8') / 3) + 8 * messages.length, exact: false};
+  }
+
+  /**
+   * What the server reports about the model's chat template: llama-server and june serve answer
+   * `GET /props` with `chat_template` (june serve sends "" for a model without one). A server that
+   * answers nothing usable (vLLM, Ollama's OpenAI API: 404) gives `present: null`, with why.
+   */
+  async chatTemplateReport(signal?: AbortSignal): Promise<ChatTemplateReport> {
+    const propsUrl = `${this.url.base}/props`;
+    const limit = withTimeout(signal, 10_000, () => new JuneError('TIMEOUT', `${propsUrl} did not answer in 10 s`));
+    try {
+      const res = await requestWithRetry({url: propsUrl, method: 'GET', headers: this.config.headers, signal: limit.signal, retry: {retries: 1, baseDelayMs: 250}, fetch: this.config.fetch});
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        return {present: null, source: `the server reports nothing about a chat template (GET /props is not JSON)`};
+      }
+      const parsed = PropsSchema.safeParse(json);
+      const template = parsed.success ? parsed.data.chat_template : undefined;
+      if (typeof template !== 'string') return {present: null, source: 'the server reports nothing about a chat template (GET /props has no chat_template)'};
+      return template.length > 0
+        ? {present: true, source: 'the server reports a chat template (GET /props chat_template)', template}
+        : {present: false, source: 'the server reports no chat template (GET /props chat_template is empty)'};
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      const why = err instanceof JuneError ? err.message : String(err);
+      return {present: null, source: `the server reports nothing about a chat template (${why})`};
+    } finally {
+      limit.dispose();
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const c of this.inflight) c.abort(new JuneError('INTERRUPTED', 'the model host was closed'));
@@ -202,7 +247,7 @@ export class EndpointModelHost implements ModelHost {
       const type = res.headers.get('content-type') ?? '';
       if (/application\/json/i.test(type)) await state.readJson(res, url);
       else await state.readSse(res, url, ctrl.signal);
-      return state.finish(options.tools);
+      return state.finish(options.tools, options.invalidToolCalls === 'return');
     } catch (err) {
       if (!ctrl.signal.aborted) throw err;
       const reason = abortError(ctrl.signal);
@@ -254,8 +299,9 @@ export function planRequest(kind: Kind, model: string, input: ChatMessage[] | st
       throw new JuneError('BAD_INPUT', 'tools and a JSON-schema answer cannot be combined in one request', {hint: 'pass one of them'});
     if (o.toolMode === 'constrained') {
       constrainedTools = tools;
-      body.response_format = jsonSchemaFormat('tool_call_or_final', constrainedTurnSchema(tools));
+      body.response_format = jsonSchemaFormat('tool_call_or_final', constrainedTurnSchema(tools, o.toolChoice === 'required'));
     } else {
+      if (o.toolChoice === 'required') body.tool_choice = 'required';
       body.tools = tools.map((t) => ({
         type: 'function',
         function: {name: t.name, description: t.description, parameters: z.toJSONSchema(t.parameters, {target: 'draft-7'})},
@@ -445,13 +491,17 @@ class StreamState {
     return {...r, finishReason: 'abort'};
   }
 
-  finish(declared: readonly ToolSpec[] | undefined): GenerationResult {
+  finish(declared: readonly ToolSpec[] | undefined, returnInvalid = false): GenerationResult {
     let text = this.text.join('');
-    let toolCalls: ToolCall[] = this.tools.finish(declared);
+    const invalid: InvalidToolCall[] | null = returnInvalid ? [] : null;
+    let toolCalls: ToolCall[] = this.tools.finish(declared, invalid);
     if (this.plan.constrainedTools) {
-      const answer = parseConstrainedAnswer(text.trim(), this.plan.constrainedTools);
+      const answer = parseConstrainedAnswer(text.trim(), this.plan.constrainedTools, returnInvalid);
       if (answer?.kind === 'call') {
         toolCalls = [answer.call];
+        text = '';
+      } else if (answer?.kind === 'invalid') {
+        invalid?.push(answer.call);
         text = '';
       } else if (answer?.kind === 'final') {
         text = answer.text;
@@ -466,7 +516,8 @@ class StreamState {
     }
     for (const call of toolCalls) this.emit({type: 'tool_call', call});
     const r = this.result(text, toolCalls);
-    if (toolCalls.length > 0 && r.finishReason === 'stop') r.finishReason = 'tool_calls';
+    if (invalid) r.invalidToolCalls = invalid;
+    if ((toolCalls.length > 0 || (invalid?.length ?? 0) > 0) && r.finishReason === 'stop') r.finishReason = 'tool_calls';
     return r;
   }
 

@@ -6,8 +6,8 @@
  */
 import {randomUUID} from 'node:crypto';
 import {JuneError} from '../../errors.js';
-import {validateToolCall as validateArgs} from '../embedded/tools.js';
-import type {ToolCall, ToolSpec} from '../model-host.js';
+import {invalidCall, validateToolCall as validateArgs} from '../embedded/tools.js';
+import type {InvalidToolCall, ToolCall, ToolSpec} from '../model-host.js';
 import type {ToolCallDelta} from './wire.js';
 
 interface Slot {
@@ -47,9 +47,26 @@ export class ToolCallAssembler {
     else if (a && typeof a === 'object') slot.object = a;
   }
 
-  /** The assembled calls, arguments parsed and validated; throws INFERENCE_FAILED on the first bad one. */
-  finish(tools: readonly ToolSpec[] | undefined): ToolCall[] {
-    return this.slots.map((slot) => validateToolCall(slot.id ?? `call_${randomUUID()}`, slot.name, slot.object ?? slot.args.join(''), tools));
+  /**
+   * The assembled calls, arguments parsed and validated; throws INFERENCE_FAILED on the first bad
+   * one, unless `invalid` is given: then bad calls go there and the valid ones are returned.
+   */
+  finish(tools: readonly ToolSpec[] | undefined, invalid: InvalidToolCall[] | null = null): ToolCall[] {
+    const calls: ToolCall[] = [];
+    for (const slot of this.slots) {
+      const id = slot.id ?? `call_${randomUUID()}`;
+      const raw = slot.object ?? slot.args.join('');
+      if (!invalid) {
+        calls.push(validateToolCall(id, slot.name, raw, tools));
+        continue;
+      }
+      try {
+        calls.push(validateToolCall(id, slot.name, raw, tools));
+      } catch (err) {
+        invalid.push(invalidCall(id, slot.name, raw, err));
+      }
+    }
+    return calls;
   }
 }
 

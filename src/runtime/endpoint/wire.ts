@@ -98,3 +98,8 @@ export function errorMessageFromBody(body: string): string | undefined {
   if (Array.isArray(o.detail)) return JSON.stringify(o.detail).slice(0, 300);
   return undefined;
 }
+
+/** llama-server's GET /props (also served by june serve): only what june reads. */
+export const PropsSchema = z.looseObject({
+  chat_template: nullish(z.string()),
+});

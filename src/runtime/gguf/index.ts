@@ -1,5 +1,5 @@
 /** The GGUF policy: read, check, count, estimate, decide. Nothing here loads a model. */
-export {readGguf, type GgufModelFile, type GgufSummary} from './read.js';
+export {readGguf, ggufChatTemplate, type GgufModelFile, type GgufSummary} from './read.js';
 export {countParameters, kvCacheBytes, integrityProblem, type TensorShape, type AttentionShape} from './shape.js';
 export {
   planModelLoad,

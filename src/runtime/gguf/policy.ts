@@ -8,7 +8,7 @@ import type {GgufInsights, Llama} from 'node-llama-cpp';
 import type {GpuSetting} from '../../config.js';
 import {JuneError} from '../../errors.js';
 import {type GpuInfo, describeGpu, detectGpu} from '../gpu.js';
-import {formatBytes} from '../../ui/format.js';
+import {formatBytes} from '../../format.js';
 import {type GgufModelFile, type GgufSummary, readGguf} from './read.js';
 import {kvCacheBytes} from './shape.js';
 

@@ -10,6 +10,7 @@ import {open, stat} from 'node:fs/promises';
 import {basename} from 'node:path';
 import type {GgufFileInfo, GgufInsights, Llama} from 'node-llama-cpp';
 import {JuneError, fromFsError} from '../../errors.js';
+import type {ChatTemplateReport} from '../model-host.js';
 import {countParameters, integrityProblem} from './shape.js';
 
 export interface GgufSummary {
@@ -190,4 +191,12 @@ export async function readGguf(path: string, options: {llama?: Llama; signal?: A
     hasChatTemplate: typeof fileInfo.metadata?.tokenizer?.chat_template === 'string',
   };
   return {summary, fileInfo, insights};
+}
+
+/** Pure: does the GGUF carry its own chat template (`tokenizer.chat_template`)? A base model has none. */
+export function ggufChatTemplate(file: Pick<GgufModelFile, 'fileInfo'>): ChatTemplateReport {
+  const template = file.fileInfo.metadata?.tokenizer?.chat_template;
+  if (typeof template === 'string' && template.trim().length > 0)
+    return {present: true, source: 'the GGUF has a tokenizer.chat_template', template};
+  return {present: false, source: 'the GGUF has no tokenizer.chat_template'};
 }

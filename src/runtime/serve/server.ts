@@ -1,6 +1,7 @@
 /**
  * june serve's HTTP layer: an OpenAI-compatible server over one loaded ModelHost (node:http).
- * `/v1/models`, `/v1/chat/completions` and `/v1/completions` (streamed as SSE or not), `/health`,
+ * `/v1/models`, `/v1/chat/completions` and `/v1/completions` (streamed as SSE or not), `/props`
+ * (llama-server's: the chat template), `/health`,
  * Prometheus `/metrics`. Requests beyond `parallel` wait in a FIFO; each generation has its own
  * abort signal, cancelled when its client goes away.
  */
@@ -45,7 +46,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-type Route = '/v1/chat/completions' | '/v1/completions' | '/v1/models' | '/health' | '/metrics' | 'other';
+type Route = '/v1/chat/completions' | '/v1/completions' | '/v1/models' | '/props' | '/health' | '/metrics' | 'other';
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const model = options.host.info.id;
@@ -68,7 +69,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const route: Route = (['/v1/chat/completions', '/v1/completions', '/v1/models', '/health', '/metrics'] as const).find((r) => r === path) ?? 'other';
+    const route: Route = (['/v1/chat/completions', '/v1/completions', '/v1/models', '/props', '/health', '/metrics'] as const).find((r) => r === path) ?? 'other';
     res.on('finish', () => {
       metrics.requests.inc({route, status: String(res.statusCode)});
       metrics.latency.observe({route}, (performance.now() - started) / 1000);
@@ -98,6 +99,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             ...(options.host.info.contextSize ? {max_model_len: options.host.info.contextSize} : {}),
           },
         ],
+      });
+    }
+    if (route === '/props') {
+      // llama-server's shape, so clients can tell a chat model from a base model: chat_template is the
+      // GGUF's tokenizer.chat_template, "" when the model has none
+      if (req.method !== 'GET') return sendError(res, 405, 'use GET', 'invalid_request_error');
+      const report = await options.host.chatTemplateReport?.();
+      return sendJson(res, 200, {
+        model_alias: model,
+        ...(options.host.info.contextSize ? {n_ctx: options.host.info.contextSize} : {}),
+        ...(report?.present === false ? {chat_template: ''} : report?.present && report.template ? {chat_template: report.template} : {}),
       });
     }
     if (route === 'other') return sendError(res, 404, `no route ${req.method ?? ''} ${path}`, 'invalid_request_error', 'not_found');

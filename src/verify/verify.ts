@@ -1,5 +1,6 @@
 /**
- * `june verify`: is this machine ready? Each check is data ({name, ok, required, detail, hint});
+ * `june verify`: is this machine ready? verify spans every layer (the runtime, the sandbox, speech), so
+ * it lives above them, beside the commands: the runtime knows nothing of Docker. Each check is data ({name, ok, required, detail, hint});
  * the overall verdict is pure (every required check passes). Required: Node ≥ 22, the model loads,
  * one real inference runs. Docker, the sandbox image and speech engines warn unless `--require`
  * names them; downloaded models are checked against the sha256 in the lock.
@@ -9,10 +10,10 @@
 import {stat} from 'node:fs/promises';
 import {join} from 'node:path';
 import {z} from 'zod';
-import type {GpuSetting, JuneConfig} from '../config.js';
+import type {GpuSetting} from '../config.js';
 import {JuneError, toJuneError} from '../errors.js';
 import {type Env, resolvePaths} from '../paths.js';
-import {describeGpu} from './gpu.js';
+import {speechCheck} from './speech.js';
 
 export const REQUIREMENTS = ['docker', 'sandbox', 'speech'] as const;
 export type Requirement = (typeof REQUIREMENTS)[number];
@@ -77,8 +78,8 @@ export function tokensPerSecond(tokens: number, ttftMs: number, totalMs: number)
 export async function modelsCheck(env: Env, signal?: AbortSignal): Promise<Check> {
   const paths = resolvePaths(env);
   const hintDownload = 'june download-models --all-defaults (add --mirror DIR offline)';
-  const {readLock} = await import('./download/lock.js');
-  const {sha256OfFile} = await import('./download/fetch-file.js');
+  const {readLock} = await import('../runtime/download/lock.js');
+  const {sha256OfFile} = await import('../runtime/download/fetch-file.js');
   let records;
   try {
     records = Object.values((await readLock(paths.modelsLock)).files);
@@ -215,13 +216,11 @@ export async function runVerify(opts: VerifyOptions, deps: {docker: DockerProbe;
     checks.push(failed('models', false, err));
   }
 
-  checks.push({
-    name: 'speech',
-    ok: false,
-    required: required.has('speech'),
-    detail: 'not installed: this june has no speech-to-text or text-to-speech engine yet',
-    hint: required.has('speech') ? 'drop speech from --require until a june release with voice support' : 'only needed for voice commands',
-  });
+  try {
+    checks.push(await speechCheck(required.has('speech')));
+  } catch (err) {
+    checks.push(failed('speech', required.has('speech'), err));
+  }
 
   let inference: VerifyResult['inference'] = null;
   if (!target) {
@@ -251,72 +250,4 @@ export async function runVerify(opts: VerifyOptions, deps: {docker: DockerProbe;
   }
 
   return {ok: verdict(checks), checks, inference};
-}
-
-/** The real probes: dockerode through src/sandbox, the model through locateModel + the GGUF policy + the embedded backend. */
-export function realDeps(o: {config: JuneConfig; mirror?: string; gpu?: GpuSetting; threads?: number; contextSize?: number; env?: Env}): {docker: DockerProbe; model: ModelProbe} {
-  const gpu = o.gpu ?? o.config.gpu;
-  const threads = o.threads ?? o.config.threads;
-  return {
-    docker: {
-      async ping() {
-        const {dockerClient, pingDocker} = await import('../sandbox/docker.js');
-        const d = await dockerClient();
-        await pingDocker(d);
-        const v = await d.version();
-        return v.Version;
-      },
-      async sandboxImage() {
-        const {sandboxImageStatus} = await import('../sandbox/image.js');
-        const s = await sandboxImageStatus();
-        return {present: s.present, tag: s.tag};
-      },
-    },
-    model: {
-      async locate(ref) {
-        const {locateModel} = await import('./model-files.js');
-        const mirror = o.mirror ?? o.config.mirror;
-        return locateModel(ref, {...(mirror !== undefined ? {mirror} : {}), ...(o.env ? {env: o.env} : {})});
-      },
-      async plan(path) {
-        const {planModelLoad} = await import('./gguf/policy.js');
-        await planModelLoad({path, gpu, cpuMaxParamsB: o.config.policy.cpuMaxParamsB, ...(threads ? {threads} : {}), ...(o.contextSize ? {contextSize: o.contextSize} : {})});
-      },
-      async gpu() {
-        const {detectGpu} = await import('./gpu.js');
-        return describeGpu((await detectGpu(gpu)).info);
-      },
-      async infer(id, path, signal) {
-        const {loadEmbeddedModel} = await import('./embedded/index.js');
-        const t0 = performance.now();
-        const host = await loadEmbeddedModel({
-          id,
-          path,
-          gpu,
-          cpuMaxParamsB: o.config.policy.cpuMaxParamsB,
-          ...(threads ? {threads} : {}),
-          ...(o.contextSize ? {contextSize: o.contextSize} : {}),
-          ...(signal ? {signal} : {}),
-        });
-        const loadMs = performance.now() - t0;
-        try {
-          const info = host.info;
-          const {formatParams} = await import('./gguf/policy.js');
-          const loadDetail =
-            `${id}: ${formatParams(info.parameters ?? 0)} parameters, ${info.contextSize}-token context, ` +
-            `${info.gpu === false ? `CPU, ${info.threads} threads` : `GPU ${info.gpu}`}, loaded in ${Math.round(loadMs)} ms`;
-          const r = await host.chat([{role: 'user', content: 'Write one sentence about the sea.'}], {
-            maxTokens: 32,
-            temperature: 0,
-            timeoutMs: 120_000,
-            ...(signal ? {signal} : {}),
-          }).result;
-          if (r.finishReason === 'abort') throw new JuneError('INTERRUPTED', 'interrupted during the test inference');
-          return {loadDetail, tokens: r.usage.completionTokens, ttftMs: r.timings.ttftMs, totalMs: r.timings.totalMs};
-        } finally {
-          await host.close();
-        }
-      },
-    },
-  };
 }

@@ -1,6 +1,6 @@
 /** The pure parts of june verify: requirements, the Node check (an old Node cannot run here), the verdict, tokens/s. */
 import {describe, expect, it} from 'vitest';
-import {nodeCheck, parseRequirements, tokensPerSecond, verdict} from '../../src/runtime/verify.js';
+import {nodeCheck, parseRequirements, tokensPerSecond, verdict} from '../../src/verify/verify.js';
 
 describe('verify core', () => {
   it('parses --require lists, comma-separated or repeated', () => {
@@ -28,5 +28,13 @@ describe('verify core', () => {
     expect(tokensPerSecond(11, 100, 1100)).toBe(10);
     expect(tokensPerSecond(1, 50, 50)).toBe(20);
     expect(tokensPerSecond(0, 0, 0)).toBe(0);
+  });
+});
+
+describe('verify speech check', () => {
+  it('is its own check, required only when --require speech names it', async () => {
+    const {speechCheck} = await import('../../src/verify/speech.js');
+    expect(await speechCheck(false)).toMatchObject({name: 'speech', required: false});
+    expect(await speechCheck(true)).toMatchObject({name: 'speech', required: true});
   });
 });
