@@ -2,7 +2,8 @@
  * `june coding-agent --interactive`: the entry point the command calls.
  *
  *   assertInteractiveTerminal();                       // USAGE (exit 2) without a TTY
- *   const {exitCode} = await runInteractive({open: (hooks) => openAgentSession({...opts, hooks})});
+ *   const {runInteractive} = await import('../ui/agent/index.js');   // lazily: ink and React are heavy
+ *   const {exitCode} = await runInteractive({open: (hooks) => startAgentSession({...opts, hooks}), signal});
  *   this.exit(exitCode);
  *
  * `open` receives the hooks the session must be opened with (emit, approve); the TUI renders every
@@ -17,8 +18,16 @@ import type {AgentHooks, AgentSession} from '../../agents/session-api.js';
 import {AgentApp, type AppExit} from './app.js';
 import type {ReducerOptions} from './state.js';
 
+/**
+ * What `open` resolves with: the session, or the session with the close that releases everything
+ * around it (src/agents/start.ts's StartedSession: the session, its container, the model).
+ */
+export type OpenedSession = AgentSession | {session: AgentSession; close(): Promise<void>};
+
 export interface InteractiveOptions {
-  open(hooks: AgentHooks): Promise<AgentSession>;
+  open(hooks: AgentHooks): Promise<OpenedSession>;
+  /** Aborted from outside (the command's SIGTERM): quit as after work was cut (exit 130). */
+  signal?: AbortSignal;
   /** A first task, sent as soon as the session is open. */
   initialTask?: string;
   stdin?: NodeJS.ReadStream;
@@ -41,12 +50,29 @@ export function assertInteractiveTerminal(
   });
 }
 
+function asSession(o: OpenedSession): AgentSession {
+  if ('runTurn' in o) return o;
+  const {session, close} = o;
+  // the session as the renderer holds it, with close() releasing the container and the model too
+  return new Proxy(session, {
+    get(target, prop) {
+      if (prop === 'close') return close;
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
 export async function runInteractive(options: InteractiveOptions): Promise<{exitCode: number}> {
   let exit: AppExit = {exitCode: 1, error: new JuneError('INTERNAL', 'the interactive session ended without an exit code')};
   const quit = new AbortController();
   const onSignal = () => quit.abort();
-  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
+  const onOuter = () => quit.abort();
+  // SIGHUP (the terminal went away) and, unless the caller handles it, SIGTERM quit cleanly
+  const signals: NodeJS.Signals[] = options.signal ? ['SIGHUP'] : ['SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, onSignal);
+  if (options.signal?.aborted) quit.abort();
+  options.signal?.addEventListener('abort', onOuter, {once: true});
   let instance: ReturnType<typeof render> | null = null;
   let exited = false;
   const onExit = (r: AppExit) => {
@@ -57,7 +83,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<{exit
   try {
     instance = render(
       <AgentApp
-        open={options.open}
+        open={async (hooks) => asSession(await options.open(hooks))}
         onExit={onExit}
         quitSignal={quit.signal}
         {...(options.initialTask !== undefined ? {initialTask: options.initialTask} : {})}
@@ -77,6 +103,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<{exit
     await instance.waitUntilExit();
   } finally {
     for (const s of signals) process.off(s, onSignal);
+    options.signal?.removeEventListener('abort', onOuter);
   }
   if (exit.error !== undefined) throw exit.error;
   return {exitCode: exit.exitCode};

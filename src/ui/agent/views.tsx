@@ -140,7 +140,7 @@ export function ItemView({item}: {item: Item}): React.JSX.Element {
       return (
         <Box flexDirection="column">
           <Text color={item.ok ? 'green' : 'yellow'}>
-            {item.ok ? '✓' : '↻'} reflect{item.revision !== null ? ` (revision ${item.revision})` : ''}:{' '}
+            {item.ok ? '✓' : '↻'} reflect{item.revision ? ` (revision ${item.revision})` : ''}:{' '}
             {item.checks.length === 0 ? 'no checks' : item.checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name}`).join(', ')}
             {item.verdict ? ` · judge: ${item.verdict.done ? 'done' : 'not done'} — ${item.verdict.reason}` : ''}
           </Text>
