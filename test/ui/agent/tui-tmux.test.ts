@@ -84,7 +84,7 @@ describe('june coding-agent --interactive in tmux (scripted model)', () => {
     expect(s).toMatch(/✓ write_file hello\.py .*\[approved\]/);
     t.keys('a');
     // notes.txt is written without asking; the read's output and the final answer appear
-    s = await t.waitFor(/All done: hello\.py prints hi\./, 20_000, 'the final answer');
+    await t.waitFor(/All done: hello\.py prints hi\./, 20_000, 'the final answer');
     s = await t.waitFor(/✓ finished/, 10_000, 'the done line');
     expect(existsSync(join(ws, 'notes.txt'))).toBe(true);
     expect(s).toMatch(/✓ write_file test_hello\.py .*\[approved \(always\)\]/);
