@@ -277,6 +277,8 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
       approve: (request) =>
         new Promise<ApprovalDecision>((resolve) => {
           if (quitting.current || turn.current?.controller.signal.aborted) return resolve('refused');
+          // what led to the request (the plan, the streamed reply, the call) is drawn before it
+          flush();
           setApprovalBoth({request, resolve});
         }),
     };
