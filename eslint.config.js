@@ -12,7 +12,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.js', 'bench/**/*.mjs', 'bench/**/*.js', '.ci/**/*.js'],
+    files: ['bin/**/*.js', 'bench/**/*.mjs', 'bench/**/*.js', '.ci/**/*.js', 'test/**/*.mjs'],
     languageOptions: {globals: {process: 'readonly', console: 'readonly'}},
   },
 );

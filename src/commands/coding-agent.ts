@@ -159,7 +159,17 @@ Files stay inside the workspace (default: the current directory); run_python and
       onNote: (line) => process.stderr.write(`Warning: ${line}\n`),
     });
 
-    if (flags.interactive) throw new JuneError('USAGE', 'TUI_PENDING');
+    if (flags.interactive) {
+      // the TUI draws the session's sandbox state itself (session_start): no note on stderr under it
+      const {runInteractive} = await import('../ui/agent/index.js');
+      const {exitCode} = await runInteractive({
+        open: (hooks) => startAgentSession({...start(hooks), onNote: () => undefined}),
+        signal,
+        ...(flags.task !== undefined ? {initialTask: flags.task} : {}),
+      });
+      this.exit(exitCode);
+      return;
+    }
 
     const write = (event: AgentEvent): void => {
       if (json) process.stdout.write(ndjsonLine(event));
