@@ -149,10 +149,9 @@ export class SessionContainer implements Executor {
     const cwd = posix.resolve(WORKSPACE_MOUNT, o.cwd ?? '.');
     if (cwd !== WORKSPACE_MOUNT && !cwd.startsWith(WORKSPACE_MOUNT + '/')) throw new JuneError('BAD_INPUT', `run: cwd ${o.cwd} is outside ${WORKSPACE_MOUNT}`);
     const secs = (Math.max(1, o.timeoutMs) / 1000).toFixed(3);
-    // stderr joins stdout on one pipe (so the order is the order written); the command runs under
-    // timeout; then every process of this uid it left behind is killed
-    // (the wrapper's own messages, such as "Killed", are dropped)
-    // (kill -9 -1 is repeated until nothing of the uid is left, so a fork bomb cannot outrun it)
+    // The command's stderr joins its stdout on one pipe (output keeps the order it was written in;
+    // the wrapper's own messages are dropped); it runs under timeout; then every process of this uid
+    // it left behind is killed, kill -9 -1 repeated until none is left (a fork bomb cannot outrun it).
     const script =
       'exec 3>&1 2>/dev/null; timeout -s KILL "$0" "$@" 2>&3 3>&-; rc=$?; i=0; while kill -9 -1 && [ $i -lt 100 ]; do i=$((i+1)); done; exit $rc';
     const withStdin = o.stdin !== undefined;
