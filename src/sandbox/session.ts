@@ -146,13 +146,15 @@ export class SessionContainer implements Executor {
     if (this.dead) throw new JuneError('SANDBOX_FAILURE', `${this.dead}`, {hint: 'start a new session; see `june sandbox status`'});
     if (argv.length === 0) throw new JuneError('BAD_INPUT', 'run: empty argv');
     const t0 = performance.now();
+    if (o.signal?.aborted) return {exitCode: null, output: '', outputBytes: 0, timedOut: false, ms: 0};
     const cwd = posix.resolve(WORKSPACE_MOUNT, o.cwd ?? '.');
     if (cwd !== WORKSPACE_MOUNT && !cwd.startsWith(WORKSPACE_MOUNT + '/')) throw new JuneError('BAD_INPUT', `run: cwd ${o.cwd} is outside ${WORKSPACE_MOUNT}`);
     const secs = (Math.max(1, o.timeoutMs) / 1000).toFixed(3);
-    // stderr joins stdout on one pipe (so the order is the order written); the command runs under
-    // timeout; then every process of this uid it left behind is killed
-    // (the wrapper's own messages, such as "Killed", are dropped)
-    const script = 'exec 3>&1 2>/dev/null; timeout -s KILL "$0" "$@" 2>&3 3>&-; rc=$?; kill -9 -1; exit $rc';
+    // The command's stderr joins its stdout on one pipe (output keeps the order it was written in;
+    // the wrapper's own messages are dropped); it runs under timeout; then every process of this uid
+    // it left behind is killed, kill -9 -1 repeated until none is left (a fork bomb cannot outrun it).
+    const script =
+      'exec 3>&1 2>/dev/null; timeout -s KILL "$0" "$@" 2>&3 3>&-; rc=$?; i=0; while kill -9 -1 && [ $i -lt 100 ]; do i=$((i+1)); done; exit $rc';
     const withStdin = o.stdin !== undefined;
     let exec: Dockerode.Exec;
     let stream: NodeJS.ReadWriteStream;
@@ -223,7 +225,7 @@ export class SessionContainer implements Executor {
   /** Kills every process of the command uid in the container (the main process runs as another uid). */
   private async killCommands(): Promise<void> {
     try {
-      const k = await this.container.exec({Cmd: ['/bin/sh', '-c', 'kill -9 -1'], User: this.user, AttachStdout: false, AttachStderr: false});
+      const k = await this.container.exec({Cmd: ['/bin/sh', '-c', 'i=0; while kill -9 -1 2>/dev/null && [ $i -lt 100 ]; do i=$((i+1)); done'], User: this.user, AttachStdout: false, AttachStderr: false});
       await k.start({Detach: true});
     } catch {
       // the container is gone: nothing left to kill

@@ -122,6 +122,14 @@ describe('session container (real Docker)', () => {
     expect((await py('print(2 + 2)')).output).toBe('4\n');
   });
 
+  it('a fork bomb hits the pids limit, is killed at its time limit and leaves nothing behind', async () => {
+    const r = await sc.run(['bash', '-c', 'bomb() { bomb | bomb & }; bomb; sleep 30'], {timeoutMs: 2000});
+    expect(r.timedOut).toBe(true);
+    const left = await py("import os\nprint(sorted(open(f'/proc/{p}/comm').read().strip() for p in os.listdir('/proc') if p.isdigit()))");
+    // init, the main process, and this command (its wrapper shell, timeout, python): no bash left
+    expect(left.output).toBe("['docker-init', 'python3', 'sh', 'sh', 'timeout']\n");
+  });
+
   it('caps output (head and tail kept, everything counted), interleaves stderr, passes stdin', async () => {
     const r = await py("import sys\nsys.stdout.write('A' * 500_000 + 'END\\n')\nsys.stdout.flush()\nsys.stderr.write('oops\\n')");
     expect(r.outputBytes).toBe(500_000 + 4 + 5);
@@ -165,6 +173,21 @@ describe('session container (real Docker)', () => {
     child.kill('SIGKILL');
     await child;
     expect(await gone(id, 10_000)).toBe(true);
+  });
+
+  it('a root-owned workspace runs commands as root with no capabilities; a leftover-process sweep spares the container', async () => {
+    if (process.getuid?.() !== 0) return expect(sc.user).not.toBe('0:0');
+    const rootWs = join(base, 'root-ws');
+    mkdirSync(rootWs);
+    const s = await openSessionContainer({workspace: rootWs});
+    try {
+      expect(s.user).toBe('0:0');
+      const r = await s.run(['sh', '-c', 'sleep 50 & id -u; grep CapEff /proc/self/status; touch /etc/x 2>&1; true'], {timeoutMs: 10_000});
+      expect(r.output).toMatch(/^0\nCapEff:\t0000000000000000\ntouch: cannot touch '\/etc\/x': Read-only file system\n$/);
+      expect((await s.run(['echo', 'still here'], {timeoutMs: 10_000})).output).toBe('still here\n');
+    } finally {
+      await s.close();
+    }
   });
 
   it('no Docker engine: DOCKER_UNAVAILABLE; a missing workspace: FILE_NOT_FOUND', async () => {

@@ -1,7 +1,9 @@
 /** run_python / run_shell against the real session container; run_js in isolated-vm. */
 import {chownSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
+import Dockerode from 'dockerode';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {openToolExecutor} from '../../../src/agents/tools/index.js';
 import {buildSandboxImage, openSessionContainer, sandboxImageStatus, type SessionContainer} from '../../../src/sandbox/index.js';
 import {requireDocker} from '../../helpers/env.js';
 import {call, context, ran, refused, tempWorkspace} from './helpers.js';
@@ -72,6 +74,19 @@ describe('run_python and run_shell in the session container', () => {
     expect(r.result.output).toMatch(/^1\n2\n3\n/);
     expect(r.result.output).toMatch(/99999\n100000\n\[exit code 0, [^\n]*$/);
     expect(r.outcome.output.split('\n')).toHaveLength(100_001);
+  });
+
+  it('openToolExecutor: the session container, or null with how to start Docker', async () => {
+    const none = await openToolExecutor({workspace: ws.dir, docker: new Dockerode({socketPath: join(ws.dir, 'no.sock')})});
+    expect(none).toEqual({executor: null, available: false, detail: expect.stringMatching(/^run_python and run_shell need the Docker sandbox: .*no Docker engine answers.*\(start it/)});
+    const ctxNone = context(ws.dir, {executor: none.executor, executorUnavailable: none.detail});
+    expect(await refused(ctxNone, 'run_shell', {command: 'ls'})).toBe(none.detail);
+    const real = await openToolExecutor({workspace: ws.dir});
+    try {
+      expect(real).toMatchObject({available: true, detail: expect.stringMatching(/^session container [0-9a-f]{12}: the workspace at \/workspace, commands as uid:gid \d+:\d+, no network$/)});
+    } finally {
+      await real.executor?.close();
+    }
   });
 
   it('without a sandbox, run_* calls are refused with the reason', async () => {
