@@ -14,6 +14,7 @@ import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {parseArgs} from 'node:util';
 import {performance} from 'node:perf_hooks';
+import {Buffer} from 'node:buffer';
 
 const root = resolve(import.meta.dirname, '..');
 const {values} = parseArgs({options: {steps: {type: 'string', default: '40'}, runs: {type: 'string', default: '20'}, json: {type: 'boolean', default: false}}});
@@ -82,7 +83,6 @@ const perStep = [];
 for (let round = 0; round < 3; round++) {
   const stepTimes = [];
   let last = null;
-  let toolMs = 0;
   const session = await openAgentSession({
     host,
     workspace: ws,
@@ -98,7 +98,6 @@ for (let round = 0; round < 3; round++) {
           const now = performance.now();
           if (last !== null) stepTimes.push({wall: now - last.at, model: modelMs - last.model, tool: e.ms});
           last = {at: now, model: modelMs};
-          toolMs += e.ms;
         }
       },
     },
@@ -116,7 +115,7 @@ const py = agentTools().find((t) => t.name === 'run_python');
 const executor = await sb.openSessionContainer({workspace: ws});
 const rt = [];
 try {
-  const ctx = {workspace: ws, executor, dryRun: false, commandTimeoutMs: 30_000, signal: new AbortController().signal};
+  const ctx = {workspace: ws, executor, dryRun: false, commandTimeoutMs: 30_000, signal: new globalThis.AbortController().signal};
   for (let i = 0; i < runs + 1; i++) {
     const t0 = performance.now();
     const inv = await py.build({code: 'print(1)'}, ctx);
