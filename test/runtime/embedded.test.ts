@@ -33,9 +33,9 @@ async function collect(gen: AsyncIterable<GenerationEvent>): Promise<GenerationE
 }
 
 describe('embedded backend: loading', () => {
-  it('describes the model and uses cpuMathCores threads on CPU', () => {
+  it('describes the model and uses cpuMathCores − 1 threads (min 1) on CPU', () => {
     expect(host.info).toMatchObject({backend: 'embedded', gpu: false, contextSize: 2048, parameters: 513048});
-    expect(host.info.threads).toBe(host.host.plan.gpu.cpuMathCores);
+    expect(host.info.threads).toBe(Math.max(1, host.host.plan.gpu.cpuMathCores - 1));
     expect(host.host.plan.batchSize).toBe(512);
   });
 
