@@ -90,6 +90,19 @@ describe('embedded backend: generation', () => {
     expect(b.text).toBe(a.text);
   });
 
+  it('complete() gives the model one BOS token, not two (node-llama-cpp prepends it), and counts it', async () => {
+    const r = await host.complete('Hello world, this is a test', {maxTokens: 1, temperature: 0}).result;
+    const inner = host.host as unknown as {slots: Array<{sequence: {contextTokens: number[]}}>; model: {tokens: {bos: number | null}}};
+    const bos = inner.model.tokens.bos;
+    expect(bos).not.toBeNull();
+    const ctx = inner.slots.map((s) => s.sequence.contextTokens).find((t) => t.length > 0)!;
+    expect(ctx[0]).toBe(bos);
+    expect(ctx[1]).not.toBe(bos);
+    // the prompt as counted (BOS + the text's tokens) is what the context holds (plus, at most, the generated token)
+    expect(ctx.length - r.usage.promptTokens).toBeGreaterThanOrEqual(0);
+    expect(ctx.length - r.usage.promptTokens).toBeLessThanOrEqual(r.usage.completionTokens);
+  });
+
   it('stops before a stop sequence and leaves it out of the text and the stream', async () => {
     const free = await host.complete('Once upon a time', {maxTokens: 40, temperature: 0}).result;
     // pick a stop string the model really produces, a few tokens in
