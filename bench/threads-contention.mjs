@@ -12,7 +12,7 @@
 //
 //   npx tsc -p tsconfig.json                 # june's side runs from dist/
 //   node bench/threads-contention.mjs [--models tiny,synthetic] [--rounds 2] [--reps 2]
-//        [--pp 512] [--tg 128] [--synthetic-pp 256] [--synthetic-tg 32] [--threads 2,1] [--json FILE]
+//        [--pp 512] [--tg 128] [--synthetic-pp 128] [--synthetic-tg 16] [--threads 2,1] [--json FILE]
 //
 // Run on demand (not in npm test): it is CPU-heavy.
 import {execFileSync, spawn} from 'node:child_process';
@@ -34,8 +34,8 @@ const {values} = parseArgs({
     reps: {type: 'string', default: '2'},
     pp: {type: 'string', default: '512'},
     tg: {type: 'string', default: '128'},
-    'synthetic-pp': {type: 'string', default: '256'},
-    'synthetic-tg': {type: 'string', default: '32'},
+    'synthetic-pp': {type: 'string', default: '128'},
+    'synthetic-tg': {type: 'string', default: '16'},
     threads: {type: 'string'},
     json: {type: 'string'},
     child: {type: 'boolean', default: false},
@@ -105,9 +105,19 @@ for (const which of values.models.split(',').map((s) => s.trim())) {
   }
 }
 
+/** Children to stop if this script is interrupted (the busy loop must never outlive it). */
+const live = new Set();
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.on(sig, () => {
+    for (const p of live) p.kill('SIGKILL');
+    process.exit(130);
+  });
+
 /** One core kept busy: a child that spins until killed. */
 function startBusy() {
   const p = spawn(process.execPath, ['-e', 'for (;;) {}'], {stdio: 'ignore'});
+  live.add(p);
+  p.once('exit', () => live.delete(p));
   return {
     stop: () =>
       new Promise((res) => {
@@ -121,6 +131,8 @@ function runArm(model, threads) {
   const args = [fileURLToPath(import.meta.url), '--child', '--model', model.path, '--child-threads', threads, '--pp', String(model.pp), '--tg', String(model.tg), '--reps', values.reps];
   return new Promise((res, rej) => {
     const p = spawn(process.execPath, args, {stdio: ['ignore', 'pipe', 'inherit']});
+    live.add(p);
+    p.once('exit', () => live.delete(p));
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('exit', (code) => (code === 0 ? res(JSON.parse(out.trim().split('\n').pop())) : rej(new Error(`arm ${model.name} threads ${threads} exited ${code}`))));
