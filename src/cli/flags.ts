@@ -18,7 +18,7 @@ export const gpuFlag = Flags.string({
 });
 
 export const threadsFlag = Flags.integer({
-  description: 'CPU threads for inference (default: the machine\'s math cores).',
+  description: 'CPU threads for inference (default: the machine\'s math cores − 1, at least 1: all of them collapse when anything else runs).',
   min: 1,
 });
 
