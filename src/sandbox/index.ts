@@ -4,10 +4,12 @@
  * Public API
  * ----------
  *   const sb = await openSandbox({parallel?, containers?, memoryBytes?, cacheDir?, build?, onProgress?, signal?});
- *   const v: SampleVerdict = await sb.evaluate(problem: Problem, sample: Sample, limits: TestLimits, signal?);
+ *   const v: SampleVerdict = await sb.evaluate(problem: SandboxProblem, sample: SandboxSample, limits: TestLimits, signal?);
  *   const t: ReferenceTimes = await sb.referenceTimes(problem);   // {base: ms[], plus: ms[] | null, referenceErrors}
  *   await sb.close();                                              // always: removes the warm containers
  *
+ *   - SandboxProblem and SandboxSample (./types.ts) are the sandbox's own types: this module imports
+ *     nothing from src/bench, src/ui or src/commands (the benchmark's Problem is a SandboxProblem).
  *   - Problems with `io` are judged the EvalPlus way (base then plus, each in a fresh process; the
  *     entry point is called per input and its return value compared, in the runner and never in
  *     the sample's process, with the reference program's output: exact, or atol/allclose for floats,
@@ -77,7 +79,7 @@ import {DockerSandbox, type Sandbox, type SandboxOptions} from './sandbox.js';
 export type {Sandbox, SandboxOptions, ReferenceTimes} from './sandbox.js';
 export type {BaselineOptions} from './baseline.js';
 export type {ContainerLimits} from './container.js';
-export type {SampleVerdict, SuiteResult, TestLimits, TestStatus} from './types.js';
+export type {SampleVerdict, SandboxProblem, SandboxSample, SuiteResult, TestLimits, TestStatus} from './types.js';
 export {DEFAULT_TEST_LIMITS, DEFAULT_SUITE_TIMEOUT_MS, timeLimits} from './jobs.js';
 export {sandboxImageStatus, buildSandboxImage, pruneSandbox, imageTag, imageHash, type ImageStatus, type BuildResult, type PruneResult} from './image.js';
 export {DockerSandbox} from './sandbox.js';

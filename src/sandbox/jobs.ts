@@ -5,9 +5,8 @@
  */
 import {createHash} from 'node:crypto';
 import {z} from 'zod';
-import type {Problem, Sample} from '../bench/problem.js';
 import {type Job, type JobSuite, type RunnerResult, type RunnerSuite, toPythonJson} from './protocol.js';
-import type {SampleVerdict, SuiteResult, TestLimits} from './types.js';
+import type {SampleVerdict, SandboxProblem, SandboxSample, SuiteResult, TestLimits} from './types.js';
 
 /**
  * EvalPlus's current defaults: per test max(4 s, 4 × the reference's time), 4 GiB per test process.
@@ -46,13 +45,13 @@ export type Reference = z.infer<typeof ReferenceSchema>;
 
 export type TestKind = 'io' | 'script';
 
-export function testKind(problem: Problem): TestKind {
+export function testKind(problem: SandboxProblem): TestKind {
   if (problem.io) return 'io';
   if (problem.scriptTests && problem.scriptTests.length > 0) return 'script';
   throw new TypeError(`problem ${problem.taskId} has neither io nor script tests`);
 }
 
-export function family(problem: Problem): 'humaneval' | 'mbpp' {
+export function family(problem: SandboxProblem): 'humaneval' | 'mbpp' {
   return problem.dataset.startsWith('mbpp') ? 'mbpp' : 'humaneval';
 }
 
@@ -61,7 +60,7 @@ function inputsText(json: string | undefined, values: unknown[][]): string {
 }
 
 /** The cache key of a problem's reference run: everything that can change its outputs or times. */
-export function referenceKey(problem: Problem, runnerHash: string): string {
+export function referenceKey(problem: SandboxProblem, runnerHash: string): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({
     runner: runnerHash,
@@ -76,7 +75,7 @@ export function referenceKey(problem: Problem, runnerHash: string): string {
   return h.digest('hex');
 }
 
-export function referenceJob(problem: Problem, id: string, slot: number): Job {
+export function referenceJob(problem: SandboxProblem, id: string, slot: number): Job {
   const base = {type: 'job' as const, id, slot, program: problem.referenceProgram, entryPoint: problem.entryPoint, family: family(problem), taskId: problem.taskId, memoryBytes: null, outputBytes: 4096};
   if (testKind(problem) === 'io') {
     const io = problem.io!;
@@ -93,7 +92,7 @@ export function referenceJob(problem: Problem, id: string, slot: number): Job {
   return {...base, suites: [{kind: 'ref-script', n: scripts.length, budgetMs: REFERENCE_BUDGET_MS, scripts}]};
 }
 
-export function referenceFromResult(key: string, problem: Problem, r: RunnerResult): Reference {
+export function referenceFromResult(key: string, problem: SandboxProblem, r: RunnerResult): Reference {
   const suite = (s: RunnerSuite | undefined, n: number) => {
     if (!s?.ref || s.ref.count !== n || s.ref.times.length !== n)
       throw new Error(`reference run of ${problem.taskId} returned ${s?.ref?.count ?? 0} of ${n} results (${s?.reason ?? 'no reason'})`);
@@ -115,7 +114,7 @@ export function suiteBudgetMs(testLimitsMs: number[], limits: TestLimits): numbe
   return Math.min(limits.suiteTimeoutMs ?? DEFAULT_SUITE_TIMEOUT_MS, sum) + 1000 + (limits.allInputs ? 1000 : 0);
 }
 
-export function sampleJob(problem: Problem, sample: Sample, ref: Reference, limits: TestLimits, id: string, slot: number): Job {
+export function sampleJob(problem: SandboxProblem, sample: SandboxSample, ref: Reference, limits: TestLimits, id: string, slot: number): Job {
   const common = {
     type: 'job' as const,
     id,

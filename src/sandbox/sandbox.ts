@@ -10,13 +10,12 @@ import {availableParallelism, totalmem} from 'node:os';
 import {join} from 'node:path';
 import {JuneError} from '../errors.js';
 import {resolvePaths} from '../paths.js';
-import type {Problem, Sample} from '../bench/problem.js';
 import {type ContainerLimits, ContainerDiedError, RunnerContainer} from './container.js';
 import {type Docker, dockerClient, pingDocker} from './docker.js';
 import {buildSandboxImage, imageTag, reapContainers, sandboxImageStatus} from './image.js';
 import {type Reference, DEFAULT_TEST_LIMITS, ReferenceSchema, crashVerdict, referenceFromResult, referenceJob, referenceKey, sampleJob, verdictFromResult, watchdogMs} from './jobs.js';
 import type {Job, RunnerResult} from './protocol.js';
-import type {SampleVerdict, TestLimits} from './types.js';
+import type {SampleVerdict, SandboxProblem, SandboxSample, TestLimits} from './types.js';
 
 export interface SandboxOptions {
   /** Samples judged at once, in total (default: the machine's cores). */
@@ -46,8 +45,8 @@ export interface ReferenceTimes {
 /** What evaluate(), run-benchmarks and the speed script use; the Docker sandbox and the host baseline both implement it. */
 export interface Sandbox {
   readonly kind: 'docker' | 'baseline';
-  evaluate(problem: Problem, sample: Sample, limits: TestLimits, signal?: AbortSignal): Promise<SampleVerdict>;
-  referenceTimes(problem: Problem, signal?: AbortSignal): Promise<ReferenceTimes>;
+  evaluate(problem: SandboxProblem, sample: SandboxSample, limits: TestLimits, signal?: AbortSignal): Promise<SampleVerdict>;
+  referenceTimes(problem: SandboxProblem, signal?: AbortSignal): Promise<ReferenceTimes>;
   close(): Promise<void>;
 }
 
@@ -219,7 +218,7 @@ export class DockerSandbox implements Sandbox {
     return {job: job!, result: null, why: lastWhy};
   }
 
-  private reference(problem: Problem, signal?: AbortSignal): Promise<Reference> {
+  private reference(problem: SandboxProblem, signal?: AbortSignal): Promise<Reference> {
     const key = referenceKey(problem, this.hash);
     let p = this.refs.get(key);
     if (!p) {
@@ -230,7 +229,7 @@ export class DockerSandbox implements Sandbox {
     return p;
   }
 
-  private async loadOrRunReference(key: string, problem: Problem, signal?: AbortSignal): Promise<Reference> {
+  private async loadOrRunReference(key: string, problem: SandboxProblem, signal?: AbortSignal): Promise<Reference> {
     const file = join(this.opts.cacheDir, `${key}.json`);
     try {
       const cached = ReferenceSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
@@ -253,12 +252,12 @@ export class DockerSandbox implements Sandbox {
     return ref;
   }
 
-  async referenceTimes(problem: Problem, signal?: AbortSignal): Promise<ReferenceTimes> {
+  async referenceTimes(problem: SandboxProblem, signal?: AbortSignal): Promise<ReferenceTimes> {
     const r = await this.reference(problem, signal);
     return {base: r.base.timesMs, plus: r.plus?.timesMs ?? null, referenceErrors: r.base.errors + (r.plus?.errors ?? 0)};
   }
 
-  async evaluate(problem: Problem, sample: Sample, limits: TestLimits, signal?: AbortSignal): Promise<SampleVerdict> {
+  async evaluate(problem: SandboxProblem, sample: SandboxSample, limits: TestLimits, signal?: AbortSignal): Promise<SampleVerdict> {
     const ref = await this.reference(problem, signal);
     const t0 = performance.now();
     const {job, result, why} = await this.runJob((id, slot) => sampleJob(problem, sample, ref, limits, id, slot), signal);
