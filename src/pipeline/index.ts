@@ -11,3 +11,5 @@ export * from './tools.js';
 export * from './tts.js';
 export * from './turn.js';
 export * from './vad.js';
+export * from './mic.js';
+export * from './session.js';

@@ -33,7 +33,8 @@ export interface SttEngine {
   readonly name: SttName;
   /** What the engine runs (program or model), for the turn record. */
   readonly detail: string;
-  begin(): SttSession;
+  /** noResultMs: how long a streaming engine waits for a result after the end (pocketsphinx). */
+  begin(options?: {noResultMs?: number}): SttSession;
   close(): Promise<void>;
 }
 
@@ -80,7 +81,7 @@ export class PocketsphinxEngine implements SttEngine {
     return new PocketsphinxEngine(bin);
   }
 
-  begin(): SttSession {
+  begin(options: {noResultMs?: number} = {}): SttSession {
     if (this.exited) throw this.exited;
     this.lines = []; // a late line from an earlier turn is not this turn's
     const write = (pcm: Int16Array): void => {
@@ -104,7 +105,7 @@ export class PocketsphinxEngine implements SttEngine {
             else resolve([...before, ...(text ? [text] : [])].join(' ').trim());
           };
           const onAbort = () => done(null, signal?.reason instanceof Error ? signal.reason : new JuneError('INTERRUPTED', 'interrupted'));
-          const timer = setTimeout(() => done(null), POCKETSPHINX_NO_RESULT_MS);
+          const timer = setTimeout(() => done(null), options.noResultMs ?? POCKETSPHINX_NO_RESULT_MS);
           this.waiter = (line) => done(line);
           this.onExit = (err) => done(null, err);
           signal?.addEventListener('abort', onAbort, {once: true});

@@ -84,12 +84,25 @@ export interface VoicePipeline {
   temperature?: number;
 }
 
-export interface TurnInput {
+/** A recorded clip whose end of speech the VAD found. */
+export interface ClipInput {
+  kind?: 'clip';
   /** 16 kHz mono s16. */
   pcm: Pcm;
   /** One past the last voiced sample (the VAD's end of speech). */
   endOfSpeech: number;
 }
+
+/**
+ * A live source (a microphone): `run` writes 16 kHz mono s16 to `write` as it arrives and resolves
+ * once the speaker has stopped, with the moment the last voiced sample was delivered.
+ */
+export interface LiveInput {
+  kind: 'live';
+  run(write: (pcm: Int16Array) => void, signal?: AbortSignal): Promise<{lastVoicedAt: number; speechMs: number}>;
+}
+
+export type TurnInput = ClipInput | LiveInput;
 
 export interface TurnOptions {
   mode?: 'streamed' | 'sequential';
@@ -153,15 +166,25 @@ function ms(a: number, b: number): number {
 export async function runTurn(p: VoicePipeline, input: TurnInput, o: TurnOptions): Promise<TurnOutcome> {
   const mode = o.mode ?? 'streamed';
   const realtime = o.realtime ?? false;
-  const {pcm, endOfSpeech} = input;
-  if (endOfSpeech <= 0 || endOfSpeech > pcm.samples.length) throw new JuneError('INTERNAL', `end of speech ${endOfSpeech} is outside the clip`);
   const session = p.stt.begin();
 
-  // 1. the clip goes to the recogniser as it "arrives"
-  const clockStart = performance.now();
-  await deliver(session.write, pcm, 0, endOfSpeech, realtime, clockStart, o.signal);
-  const tSpeechEnd = performance.now();
-  if (mode === 'sequential') await deliver(session.write, pcm, endOfSpeech, pcm.samples.length, realtime, clockStart, o.signal);
+  // 1. the speech goes to the recogniser as it arrives
+  let tSpeechEnd: number;
+  let speechMs: number;
+  if (input.kind === 'live') {
+    const r = await input.run(session.write, o.signal);
+    tSpeechEnd = r.lastVoicedAt;
+    speechMs = r.speechMs;
+  } else {
+    const {pcm, endOfSpeech} = input;
+    if (endOfSpeech <= 0 || endOfSpeech > pcm.samples.length) throw new JuneError('INTERNAL', `end of speech ${endOfSpeech} is outside the clip`);
+    const clockStart = performance.now();
+    await deliver(session.write, pcm, 0, endOfSpeech, realtime, clockStart, o.signal);
+    tSpeechEnd = performance.now();
+    // the seed's way: the whole file, trailing silence included, before recognition ends
+    if (mode === 'sequential') await deliver(session.write, pcm, endOfSpeech, pcm.samples.length, realtime, clockStart, o.signal);
+    speechMs = (endOfSpeech / pcm.sampleRate) * 1000;
+  }
   const transcript = (await session.end(o.signal)).trim();
   const tTranscript = performance.now();
   if (!transcript)
@@ -270,7 +293,7 @@ export async function runTurn(p: VoicePipeline, input: TurnInput, o: TurnOptions
   };
   return {
     result: TurnResultSchema.parse(result),
-    speechMs: (endOfSpeech / pcm.sampleRate) * 1000,
+    speechMs,
     replyAudioMs,
     pieces,
     replyTokens,
