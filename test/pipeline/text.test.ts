@@ -31,7 +31,7 @@ describe('SpeechSplitter', () => {
       'Dr. Smith met Mr. J. Jones at 5 p.m. today.',
       'Then they left.',
     ]);
-    expect(splitForSpeech('Use a tool, e.g. a hammer. Done.')).toEqual(['Use a tool, e.g. a hammer.', 'Done.']);
+    expect(splitForSpeech('Use a tool, e.g. a hammer. Done.', {firstMinChars: 100})).toEqual(['Use a tool, e.g. a hammer.', 'Done.']);
   });
 
   it('lets a first clause out early at a comma once it is long enough, but not later ones', () => {
