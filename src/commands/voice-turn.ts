@@ -71,6 +71,14 @@ export default class VoiceTurn extends JuneCommand<TurnResult | undefined> {
     const catalog = loadCatalog();
     const model = flags.model ?? (flags.endpoint || flags.profile ? undefined : defaultFor(catalog, 'chat', config.defaults).id);
     const mirror = flags.mirror ?? config.mirror;
+    // on a CPU, leave a core to the recogniser and the voice (see voiceLlmThreads)
+    const gpuSetting = (flags.gpu as GpuSetting | undefined) ?? config.gpu;
+    let llmThreads = flags.threads ?? config.threads;
+    if (llmThreads === undefined && !flags.endpoint && !flags.profile) {
+      const {detectGpu} = await import('../runtime/gpu.js');
+      const {info} = await detectGpu(gpuSetting);
+      if (info.backend === false) llmThreads = pl.voiceLlmThreads(info.cpuMathCores);
+    }
     const progress = this.showProgress ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
     progress?.(`loading ${flags.stt}, ${flags.tts} and ${model ?? flags.endpoint ?? flags.profile}…`);
     const pipeline: OpenedPipeline = await pl.openVoicePipeline({
@@ -94,7 +102,7 @@ export default class VoiceTurn extends JuneCommand<TurnResult | undefined> {
           ...(flags['api-key'] !== undefined ? {apiKey: flags['api-key']} : {}),
           ...(flags.profile !== undefined ? {profile: flags.profile} : {}),
           ...(flags.gpu ? {gpu: flags.gpu as GpuSetting} : {}),
-          ...(flags.threads ? {threads: flags.threads} : {}),
+          ...(llmThreads ? {threads: llmThreads} : {}),
           contextSize: flags['ctx-size'] ?? 2048,
           ...(mirror !== undefined ? {mirror} : {}),
         }),

@@ -15,6 +15,17 @@ import type {TtsEngine} from './tts.js';
 import {type ClipInput, SPEECH_SYSTEM_PROMPT, type TurnRecord, TurnRecordSchema, type VoicePipeline} from './turn.js';
 import {type VadOptions, type VadResult, requireSpeech} from './vad.js';
 
+/**
+ * Threads for the LLM in a voice turn on a CPU: one math core fewer than `june bench` uses, left to
+ * the recogniser and the voice, which run while the model generates. On an oversubscribed CPU,
+ * llama.cpp's threads wait on each other at every token (measured on the 2-core CI machine: 32
+ * tokens of the tiny model in 0.1–0.25 s with 1 thread, 1.8–5.5 s with 2 while pocketsphinx and
+ * espeak-ng ran).
+ */
+export function voiceLlmThreads(cpuMathCores: number): number {
+  return Math.max(1, Math.floor(cpuMathCores) - 1);
+}
+
 export interface LoadedClip {
   input: ClipInput;
   info: AudioInfo;

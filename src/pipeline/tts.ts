@@ -11,7 +11,7 @@
  * - Kokoro (external, the `kokoro-tts` program, model and voices files the user supplies): a
  *   process per piece.
  */
-import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process';
+import {type ChildProcess, type ChildProcessWithoutNullStreams, spawn} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
@@ -46,27 +46,41 @@ function toInt16(buf: Buffer): Int16Array {
 }
 
 /** Runs a program that writes a WAV to stdout and yields its PCM as it arrives. */
-async function* streamWavFrom(cmd: string, args: string[], stdinText: string | null, what: string, signal?: AbortSignal): AsyncGenerator<AudioChunk> {
-  const child = spawn(cmd, args, {stdio: [stdinText === null ? 'ignore' : 'pipe', 'pipe', 'pipe'], ...(signal ? {signal} : {})});
+function streamWavFrom(cmd: string, args: string[], stdinText: string | null, what: string, signal?: AbortSignal): AsyncGenerator<AudioChunk> {
+  const child = spawn(cmd, args, {stdio: [stdinText === null ? 'ignore' : 'pipe', 'pipe', 'pipe']});
+  return streamWavFromChild(child, stdinText, what, signal);
+}
+
+/** Yields the PCM of the WAV a started process writes to stdout, once it has been given its text. */
+async function* streamWavFromChild(child: ChildProcess, stdinText: string | null, what: string, signal?: AbortSignal): AsyncGenerator<AudioChunk> {
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const closed = new Promise<number | null>((resolve, reject) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
     child.on('error', (e) => reject(new JuneError('ENGINE_FAILED', `${what} could not run: ${e.message}`, {cause: e})));
     child.on('close', (code) => resolve(code));
   });
   closed.catch(() => undefined);
-  if (stdinText !== null) {
-    child.stdin!.on('error', () => undefined);
-    child.stdin!.end(stdinText);
+  const onAbort = () => child.kill('SIGTERM');
+  signal?.addEventListener('abort', onAbort, {once: true});
+  try {
+    if (stdinText !== null) {
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(stdinText);
+    }
+    const parser = new WavStreamParser();
+    for await (const chunk of child.stdout! as AsyncIterable<Buffer>) {
+      const pcm = parser.push(chunk);
+      if (pcm.length > 0 && parser.sampleRate) yield {pcm: toInt16(pcm), sampleRate: parser.sampleRate};
+    }
+    const code = await closed;
+    if (signal?.aborted) throw signal.reason;
+    if (code !== 0)
+      throw new JuneError('ENGINE_FAILED', `${what} exited with code ${code}${stderr.trim() ? `: ${stderr.trim().split('\n').pop()}` : ''}`, {hint: `run ${what} by hand to see why`});
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (child.exitCode === null) child.kill('SIGTERM');
   }
-  const parser = new WavStreamParser();
-  for await (const chunk of child.stdout! as AsyncIterable<Buffer>) {
-    const pcm = parser.push(chunk);
-    if (pcm.length > 0 && parser.sampleRate) yield {pcm: toInt16(pcm), sampleRate: parser.sampleRate};
-  }
-  const code = await closed;
-  if (code !== 0)
-    throw new JuneError('ENGINE_FAILED', `${what} exited with code ${code}${stderr.trim() ? `: ${stderr.trim().split('\n').pop()}` : ''}`, {hint: `run ${cmd} by hand to see why`});
 }
 
 /** Runs a program to its end; a non-zero exit is ENGINE_FAILED with its last stderr line. */
@@ -82,23 +96,42 @@ function runToEnd(cmd: string, args: string[], what: string, signal?: AbortSigna
   });
 }
 
+/**
+ * espeak-ng keeps one process started ahead, waiting for its text on stdin: it has loaded its voice
+ * data before the piece exists, so its first audio comes in a few ms instead of 10–150 ms.
+ */
 export class EspeakEngine implements TtsEngine {
   readonly name = 'espeak-ng' as const;
   readonly detail: string;
+  private standby: ChildProcess | null = null;
+  private closed = false;
   private constructor(
     private readonly bin: string,
     private readonly voice: string | undefined,
   ) {
-    this.detail = `${bin} --stdout${voice ? ` -v ${voice}` : ''}`;
+    this.detail = `${bin} --stdout${voice ? ` -v ${voice}` : ''} (one process started ahead)`;
+    this.standby = this.start();
   }
   static open(options: {voice?: string; env?: Env} = {}): EspeakEngine {
     return new EspeakEngine(requireExecutable('espeak-ng', 'the espeak-ng voice', options.env), options.voice);
   }
-  synthesize(text: string, signal?: AbortSignal): AsyncIterable<AudioChunk> {
-    // the text goes on stdin, so a piece starting with "-" is never read as an option
-    return streamWavFrom(this.bin, ['--stdout', ...(this.voice ? ['-v', this.voice] : [])], text, 'espeak-ng', signal);
+  private start(): ChildProcess {
+    const child = spawn(this.bin, ['--stdout', ...(this.voice ? ['-v', this.voice] : [])], {stdio: ['pipe', 'pipe', 'pipe']});
+    child.on('error', () => undefined); // reported when it is used
+    return child;
   }
-  async close(): Promise<void> {}
+  synthesize(text: string, signal?: AbortSignal): AsyncIterable<AudioChunk> {
+    // a standby that died (killed, out of memory) is replaced, not used
+    const child = this.standby && this.standby.exitCode === null && !this.standby.killed ? this.standby : this.start();
+    this.standby = this.closed ? null : this.start();
+    // the text goes on stdin, so a piece starting with "-" is never read as an option
+    return streamWavFromChild(child, text, 'espeak-ng', signal);
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+    this.standby?.kill('SIGTERM');
+    this.standby = null;
+  }
 }
 
 export class FliteEngine implements TtsEngine {
