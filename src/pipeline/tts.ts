@@ -5,7 +5,7 @@
  * - espeak-ng (default): `espeak-ng --stdout` streams a WAV whose header carries placeholder lengths
  *   (WavStreamParser ignores them); first audio ≈ 35 ms, so a process per piece costs nothing worth
  *   keeping warm.
- * - flite: `flite -o /dev/stdout`, a process per piece (it writes the whole piece at once).
+ * - flite: a process per piece, writing the whole piece to a WAV file at once.
  * - Piper (external, the rhasspy/piper release binary, a voice model the user supplies): ONE
  *   long-running process reading a line per piece on stdin and printing the WAV it wrote for it.
  * - Kokoro (external, the `kokoro-tts` program, model and voices files the user supplies): a
@@ -147,7 +147,20 @@ export class FliteEngine implements TtsEngine {
     return new FliteEngine(requireExecutable('flite', 'the flite voice', options.env), options.voice);
   }
   synthesize(text: string, signal?: AbortSignal): AsyncIterable<AudioChunk> {
-    return streamWavFrom(this.bin, [...(this.voice ? ['-voice', this.voice] : []), '-t', text, '-o', '/dev/stdout'], null, 'flite', signal);
+    // flite writes the whole piece at once, to a file (it cannot open a socket as /dev/stdout)
+    const self = this;
+    return (async function* () {
+      const dir = await mkdtemp(join(tmpdir(), 'june-flite-'));
+      try {
+        const out = join(dir, 'piece.wav');
+        await runToEnd(self.bin, [...(self.voice ? ['-voice', self.voice] : []), '-t', text, '-o', out], 'flite', signal);
+        const parser = new WavStreamParser();
+        const pcm = parser.push(await readFile(out));
+        if (pcm.length > 0 && parser.sampleRate) yield {pcm: toInt16(pcm), sampleRate: parser.sampleRate};
+      } finally {
+        await rm(dir, {recursive: true, force: true});
+      }
+    })();
   }
   async close(): Promise<void> {}
 }
