@@ -138,3 +138,21 @@ export function summariseSpeech(engines: readonly SpeechEngineStatus[]): {ok: bo
   const missing = engines.filter((e) => (e.kind === 'stt' && stt.length === 0) || (e.kind === 'tts' && tts.length === 0)).filter((e) => e.name === 'pocketsphinx' || e.name === 'espeak-ng');
   return {ok, detail, hint: missing.map((e) => e.install).filter(Boolean).join('; ') || 'apt-get install pocketsphinx pocketsphinx-en-us espeak-ng'};
 }
+
+/**
+ * `june verify`'s speech check: the engines found, ready when one recogniser and one voice are.
+ * whisper counts as found when the catalog's default stt model is downloaded.
+ */
+export async function speechCheck(o: {required: boolean; env?: Env}): Promise<{name: 'speech'; ok: boolean; required: boolean; detail: string; hint: string | null}> {
+  const env = o.env ?? process.env;
+  const engines = await detectSpeechEngines({
+    env,
+    whisperModel: async () => {
+      const {defaultFor, loadCatalog} = await import('../runtime/catalog.js');
+      const {locateModel} = await import('../runtime/model-files.js');
+      return (await locateModel(defaultFor(loadCatalog(), 'stt').id, {env})).path;
+    },
+  });
+  const s = summariseSpeech(engines);
+  return {name: 'speech', ok: s.ok, required: o.required, detail: s.detail, hint: s.ok ? null : s.hint};
+}

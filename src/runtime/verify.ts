@@ -1,7 +1,7 @@
 /**
  * `june verify`: is this machine ready? Each check is data ({name, ok, required, detail, hint});
  * the overall verdict is pure (every required check passes). Required: Node ≥ 22, the model loads,
- * one real inference runs. Docker, the sandbox image and speech engines warn unless `--require`
+ * one real inference runs. Docker, the sandbox image and speech engines (src/pipeline's detection) warn unless `--require`
  * names them; downloaded models are checked against the sha256 in the lock.
  *
  * Side effects (Docker, files, the model) sit behind VerifyDeps so the decisions stay testable.
@@ -215,13 +215,12 @@ export async function runVerify(opts: VerifyOptions, deps: {docker: DockerProbe;
     checks.push(failed('models', false, err));
   }
 
-  checks.push({
-    name: 'speech',
-    ok: false,
-    required: required.has('speech'),
-    detail: 'not installed: this june has no speech-to-text or text-to-speech engine yet',
-    hint: required.has('speech') ? 'drop speech from --require until a june release with voice support' : 'only needed for voice commands',
-  });
+  try {
+    const {speechCheck} = await import('../pipeline/engines.js');
+    checks.push(await speechCheck({required: required.has('speech'), env}));
+  } catch (err) {
+    checks.push(failed('speech', required.has('speech'), err));
+  }
 
   let inference: VerifyResult['inference'] = null;
   if (!target) {
