@@ -169,13 +169,13 @@ export default class VoiceTurn extends JuneCommand<TurnResult | undefined> {
           const input: TurnInput = line ? (await pl.loadClip(line, decode)).input : pl.micInput({maxSeconds: flags['max-seconds']});
           const output = flags['output-dir'] ? join(flags['output-dir'], `turn-${turn + 1}.wav`) : null;
           const r = await one(input, line || 'mic', output);
-          if (this.jsonEnabled()) this.log(JSON.stringify(r));
+          if (this.jsonEnabled()) process.stdout.write(JSON.stringify(r) + '\n'); // oclif's log is silent under --json
           else await this.printTurn(r, log.path);
         } catch (err) {
           const je = toJuneError(err);
           if (je.code === 'INTERRUPTED') throw je;
           failures++;
-          if (this.jsonEnabled()) this.log(JSON.stringify({error: je.toJSON()}));
+          if (this.jsonEnabled()) process.stdout.write(JSON.stringify({error: je.toJSON()}) + '\n');
           else process.stderr.write(formatErrorLine(je) + '\n');
         }
       }
