@@ -19,6 +19,7 @@
 import {existsSync, readdirSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 import {parseArgs} from 'node:util';
+import {performance} from 'node:perf_hooks';
 
 const root = resolve(import.meta.dirname, '..');
 const shared = process.env.JUNE_TEST_SHARED ?? process.env.JUNE_MIRROR ?? resolve(root, '..', 'shared');

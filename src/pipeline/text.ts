@@ -140,7 +140,7 @@ export function splitForSpeech(text: string, options?: SplitterOptions): string[
   return [...s.push(text), ...s.flush()];
 }
 
-const EMOJI = /[\p{Extended_Pictographic}\u{1F1E6}-\u{1F1FF}\u{1F3FB}-\u{1F3FF}\u{E0020}-\u{E007F}\u200D\uFE0F\uFE0E\u20E3]/gu;
+const EMOJI = /\p{Extended_Pictographic}|[\u{1F1E6}-\u{1F1FF}]|[\u{1F3FB}-\u{1F3FF}]|[\u{E0020}-\u{E007F}]|\u200D|\uFE0F|\uFE0E|\u20E3/gu;
 
 /** The host of a URL as it should be said ("github.com"), or "a link". */
 function speakUrl(url: string): string {

@@ -45,12 +45,6 @@ function toInt16(buf: Buffer): Int16Array {
   return out;
 }
 
-/** Runs a program that writes a WAV to stdout and yields its PCM as it arrives. */
-function streamWavFrom(cmd: string, args: string[], stdinText: string | null, what: string, signal?: AbortSignal): AsyncGenerator<AudioChunk> {
-  const child = spawn(cmd, args, {stdio: [stdinText === null ? 'ignore' : 'pipe', 'pipe', 'pipe']});
-  return streamWavFromChild(child, stdinText, what, signal);
-}
-
 /** Yields the PCM of the WAV a started process writes to stdout, once it has been given its text. */
 async function* streamWavFromChild(child: ChildProcess, stdinText: string | null, what: string, signal?: AbortSignal): AsyncGenerator<AudioChunk> {
   let stderr = '';
@@ -147,20 +141,20 @@ export class FliteEngine implements TtsEngine {
     return new FliteEngine(requireExecutable('flite', 'the flite voice', options.env), options.voice);
   }
   synthesize(text: string, signal?: AbortSignal): AsyncIterable<AudioChunk> {
-    // flite writes the whole piece at once, to a file (it cannot open a socket as /dev/stdout)
-    const self = this;
-    return (async function* () {
-      const dir = await mkdtemp(join(tmpdir(), 'june-flite-'));
-      try {
-        const out = join(dir, 'piece.wav');
-        await runToEnd(self.bin, [...(self.voice ? ['-voice', self.voice] : []), '-t', text, '-o', out], 'flite', signal);
-        const parser = new WavStreamParser();
-        const pcm = parser.push(await readFile(out));
-        if (pcm.length > 0 && parser.sampleRate) yield {pcm: toInt16(pcm), sampleRate: parser.sampleRate};
-      } finally {
-        await rm(dir, {recursive: true, force: true});
-      }
-    })();
+    return this.run(text, signal);
+  }
+  /** flite writes the whole piece at once, to a file (it cannot open a socket as /dev/stdout). */
+  private async *run(text: string, signal?: AbortSignal): AsyncGenerator<AudioChunk> {
+    const dir = await mkdtemp(join(tmpdir(), 'june-flite-'));
+    try {
+      const out = join(dir, 'piece.wav');
+      await runToEnd(this.bin, [...(this.voice ? ['-voice', this.voice] : []), '-t', text, '-o', out], 'flite', signal);
+      const parser = new WavStreamParser();
+      const pcm = parser.push(await readFile(out));
+      if (pcm.length > 0 && parser.sampleRate) yield {pcm: toInt16(pcm), sampleRate: parser.sampleRate};
+    } finally {
+      await rm(dir, {recursive: true, force: true});
+    }
   }
   async close(): Promise<void> {}
 }
@@ -215,14 +209,14 @@ export class PiperEngine implements TtsEngine {
         }),
     );
     this.chain = job.catch(() => undefined);
-    const self = this;
-    return (async function* () {
-      const path = await job;
-      if (!path || self.exited) throw self.exited ?? new JuneError('ENGINE_FAILED', 'piper wrote no audio for a piece');
-      const {pcm} = await decodeAudio(await readFile(path), path, {maxSeconds: 3600});
-      await rm(path, {force: true});
-      yield {pcm: pcm.samples, sampleRate: pcm.sampleRate};
-    })();
+    return this.read(job);
+  }
+  private async *read(job: Promise<string>): AsyncGenerator<AudioChunk> {
+    const path = await job;
+    if (!path || this.exited) throw this.exited ?? new JuneError('ENGINE_FAILED', 'piper wrote no audio for a piece');
+    const {pcm} = await decodeAudio(await readFile(path), path, {maxSeconds: 3600});
+    await rm(path, {force: true});
+    yield {pcm: pcm.samples, sampleRate: pcm.sampleRate};
   }
 
   async close(): Promise<void> {
@@ -252,20 +246,20 @@ export class KokoroEngine implements TtsEngine {
     return new KokoroEngine(requireExecutable('kokoro-tts', 'the Kokoro voice', options.env), model, voices, options.voice);
   }
   synthesize(text: string, signal?: AbortSignal): AsyncIterable<AudioChunk> {
-    const self = this;
-    return (async function* () {
-      const dir = await mkdtemp(join(tmpdir(), 'june-kokoro-'));
-      try {
-        await writeFile(join(dir, 'in.txt'), text);
-        const out = join(dir, 'out.wav');
-        const args = [join(dir, 'in.txt'), out, '--model', self.model, '--voices', self.voices, ...(self.voice ? ['--voice', self.voice] : [])];
-        await runToEnd(self.bin, args, 'kokoro-tts', signal);
-        const {pcm} = await decodeAudio(await readFile(out), out, {maxSeconds: 3600});
-        yield {pcm: pcm.samples, sampleRate: pcm.sampleRate};
-      } finally {
-        await rm(dir, {recursive: true, force: true});
-      }
-    })();
+    return this.run(text, signal);
+  }
+  private async *run(text: string, signal?: AbortSignal): AsyncGenerator<AudioChunk> {
+    const dir = await mkdtemp(join(tmpdir(), 'june-kokoro-'));
+    try {
+      await writeFile(join(dir, 'in.txt'), text);
+      const out = join(dir, 'out.wav');
+      const args = [join(dir, 'in.txt'), out, '--model', this.model, '--voices', this.voices, ...(this.voice ? ['--voice', this.voice] : [])];
+      await runToEnd(this.bin, args, 'kokoro-tts', signal);
+      const {pcm} = await decodeAudio(await readFile(out), out, {maxSeconds: 3600});
+      yield {pcm: pcm.samples, sampleRate: pcm.sampleRate};
+    } finally {
+      await rm(dir, {recursive: true, force: true});
+    }
   }
   async close(): Promise<void> {}
 }

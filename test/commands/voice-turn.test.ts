@@ -1,7 +1,7 @@
 /**
  * `june voice-turn` as a user runs it: the built CLI, real pocketsphinx, the tiny GGUF and espeak-ng.
  */
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {readAudioFile, rmsDbfs, encodeWav} from '../../src/pipeline/audio.js';
