@@ -2,7 +2,7 @@
 // Dead air of `june voice-turn` (issue 11, "Figures"): run on demand, not in npm test. Needs the built
 // CLI (npm run build), pocketsphinx + pocketsphinx-en-us, espeak-ng, and the tiny GGUF.
 //
-//   node bench/voice-dead-air.mjs [--turns N] [--max-tokens 32] [--json]
+//   node bench/voice-dead-air.mjs [--turns N] [--max-tokens 120 (voice-turn's default)] [--json]
 //
 // On ../shared/audio/flite-rms-*.wav, with pocketsphinx, the tiny GGUF and espeak-ng, all opened once
 // and warmed in this one process, N turns per arm, the arms interleaved turn by turn:
@@ -23,7 +23,7 @@ import {performance} from 'node:perf_hooks';
 
 const root = resolve(import.meta.dirname, '..');
 const shared = process.env.JUNE_TEST_SHARED ?? process.env.JUNE_MIRROR ?? resolve(root, '..', 'shared');
-const {values} = parseArgs({options: {turns: {type: 'string', default: '10'}, 'max-tokens': {type: 'string', default: '32'}, json: {type: 'boolean', default: false}}});
+const {values} = parseArgs({options: {turns: {type: 'string', default: '10'}, 'max-tokens': {type: 'string', default: '120'}, json: {type: 'boolean', default: false}}});
 const turns = Number(values.turns);
 const maxTokens = Number(values['max-tokens']);
 if (!Number.isInteger(turns) || turns < 1) throw new Error('--turns N needs a positive integer');

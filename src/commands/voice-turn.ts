@@ -61,6 +61,8 @@ export default class VoiceTurn extends JuneCommand<TurnResult | undefined> {
     if (flags.output) pl.outputFormat(flags.output);
     if (flags.repl && flags.output) throw new JuneError('USAGE', 'with --repl, write replies with --output-dir DIR (one file per turn)', {hint: 'june voice-turn --repl --output-dir replies/'});
 
+    // no player for a reply that must play: say so before loading anything
+    if ((!flags.output && !flags['output-dir']) || flags.play) new pl.PlayerSink();
     // bad audio fails before any engine or model is started
     const decode = {maxSeconds: flags['max-seconds']};
     const first = flags.input ? await pl.loadClip(flags.input, decode) : null;

@@ -11,7 +11,7 @@
  * - an external `whisper-cli` (whisper.cpp's own program) with the same ggml model, when installed.
  */
 import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process';
-import {existsSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {availableParallelism, tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -41,8 +41,38 @@ export interface SttEngine {
 /** Where Debian's pocketsphinx-en-us puts the acoustic model. */
 export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us/en-us';
 const TRAILING_SILENCE_SAMPLES = STT_RATE; // 1 s
-/** With no line after the trailing silence for this long, nothing was recognised. */
-const POCKETSPHINX_NO_RESULT_MS = 8_000;
+/**
+ * With no line after the trailing silence, nothing was recognised. The decoder is done once it sits
+ * blocked on its input with no CPU used for IDLE_POLLS polls (Linux /proc); elsewhere, or as a cap,
+ * after a fixed wait.
+ */
+const POCKETSPHINX_NO_RESULT_MS = 60_000;
+const IDLE_POLL_MS = 100;
+const IDLE_POLLS = 4;
+
+/** The pid of the decoder: the shell's child named pocketsphinx… (dash forks the pipeline's last command). */
+function decoderPid(shellPid: number | undefined): number | undefined {
+  if (shellPid === undefined) return undefined;
+  try {
+    const kids = readFileSync(`/proc/${shellPid}/task/${shellPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    for (const k of [shellPid, ...kids]) if (readFileSync(`/proc/${k}/comm`, 'utf8').startsWith('pocketsphinx')) return k;
+  } catch {
+    // no /proc (not Linux): the fixed wait applies
+  }
+  return undefined;
+}
+
+/** State and CPU ticks of a process from /proc, or null where there is no /proc. */
+function procState(pid: number | undefined): {state: string; ticks: number} | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return {state: f[0] ?? '?', ticks: Number(f[11]) + Number(f[12])};
+  } catch {
+    return null;
+  }
+}
 
 export class PocketsphinxEngine implements SttEngine {
   readonly name = 'pocketsphinx' as const;
@@ -52,6 +82,7 @@ export class PocketsphinxEngine implements SttEngine {
   private waiter: ((line: string) => void) | null = null;
   private exited: Error | null = null;
   private onExit: ((err: Error) => void) | null = null;
+  private decoder: number | undefined;
 
   private constructor(bin: string) {
     this.detail = `${bin} (long-running, fed through a pipe)`;
@@ -94,10 +125,13 @@ export class PocketsphinxEngine implements SttEngine {
         if (this.exited) return Promise.reject(this.exited);
         const before = this.lines.filter(Boolean);
         this.lines = [];
-        write(new Int16Array(TRAILING_SILENCE_SAMPLES));
+        const silence = new Int16Array(TRAILING_SILENCE_SAMPLES);
+        let flushed = false;
+        this.child.stdin.write(Buffer.from(silence.buffer), () => (flushed = true));
         return new Promise<string>((resolve, reject) => {
           const done = (text: string | null, err?: Error) => {
             clearTimeout(timer);
+            clearInterval(poll);
             this.waiter = null;
             this.onExit = null;
             signal?.removeEventListener('abort', onAbort);
@@ -106,6 +140,18 @@ export class PocketsphinxEngine implements SttEngine {
           };
           const onAbort = () => done(null, signal?.reason instanceof Error ? signal.reason : new JuneError('INTERRUPTED', 'interrupted'));
           const timer = setTimeout(() => done(null), options.noResultMs ?? POCKETSPHINX_NO_RESULT_MS);
+          // idle: blocked reading (state S) with the same CPU ticks, several polls in a row
+          this.decoder ??= decoderPid(this.child.pid);
+          let last = procState(this.decoder);
+          let idle = 0;
+          const poll = setInterval(() => {
+            this.decoder ??= decoderPid(this.child.pid);
+            const now = procState(this.decoder);
+            if (!now || !last || !flushed) return;
+            idle = now.state === 'S' && now.ticks === last.ticks ? idle + 1 : 0;
+            last = now;
+            if (idle >= IDLE_POLLS) done(null);
+          }, IDLE_POLL_MS);
           this.waiter = (line) => done(line);
           this.onExit = (err) => done(null, err);
           signal?.addEventListener('abort', onAbort, {once: true});
