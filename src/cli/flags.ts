@@ -56,3 +56,12 @@ export const timeFactorFlag = positiveSeconds({
   description: "Per-test limit = max(floor, factor × the canonical solution's own time) (EvalPlus --gt-time-limit-factor; default 4).",
   helpValue: 'FACTOR',
 });
+
+export const profileFlag = Flags.string({
+  description: 'A named profile from config.json (profiles.NAME).',
+  helpValue: 'NAME',
+});
+
+export const apiKeyFlag = Flags.string({
+  description: 'Bearer token for --endpoint (env: JUNE_API_KEY, OPENAI_API_KEY).',
+});
