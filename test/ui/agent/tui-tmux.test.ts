@@ -119,7 +119,7 @@ describe('june coding-agent --interactive in tmux (scripted model)', () => {
     await t.line('refuse: write secret.py');
     await t.waitFor(/\[y\] yes/, 20_000, 'the approval prompt');
     t.keys('n');
-    let s = await t.waitFor(/I did not write secret\.py/, 20_000, 'the answer after the refusal');
+    let s = await t.waitFor(/I did not write secret\.py[\s\S]*✓ finished/, 20_000, 'the answer after the refusal');
     expect(existsSync(join(ws, 'secret.py'))).toBe(false);
     expect(s).toMatch(/✗ write_file secret\.py .*\[refused\]/);
 
