@@ -21,6 +21,7 @@ import {approveAlways, decide} from './approvals.js';
 import {type CheckSpec, runChecks} from './checks.js';
 import {fitContext, tokenCounter, type TokenCounter} from './context.js';
 import type {AgentEvent, AgentEventBody, ApprovalPolicy, Budgets, CheckResult, DoneReason, PlanStepStatus} from './events.js';
+export {DEFAULT_BUDGETS} from './budgets.js';
 import {CallGuard} from './guards.js';
 import {PLAN_JSON_SCHEMA, PlanSchema, VERDICT_JSON_SCHEMA, VerdictSchema, judgePrompt, planPrompt, revisePrompt, systemPrompt, taskMessage} from './prompts.js';
 import {ThinkSplitter, callFromText, splitThinking} from './reply-text.js';
@@ -30,15 +31,6 @@ import {type Change, changesAfter, lastWrites, restoreChanges} from './undo.js';
 import {agentTools, applyOutputBudget, toolSpecs} from './tools/index.js';
 import type {AgentTool, Executor, ToolContext, ToolOutcome} from './tools/types.js';
 import {ToolRefusal} from './tools/types.js';
-
-export const DEFAULT_BUDGETS: Budgets = {
-  maxSteps: 30,
-  maxTokens: null,
-  timeoutMs: null,
-  phaseTimeoutMs: 10 * 60_000,
-  maxRevisions: 2,
-  replyMaxTokens: 2048,
-};
 
 /** Output budget of a tool result the model reads (the transcript keeps it whole). */
 export const TOOL_OUTPUT_BUDGET = 16 * 1024;
@@ -397,7 +389,7 @@ class Agent implements AgentSession {
       if (embedded && calls.length === 0 && invalid.length === 0 && result.finishReason === 'length' && safeJson(result.text.trim()) === undefined) {
         invalid.push({
           id: `call_${randomBytes(8).toString('hex')}`,
-          name: '(cut off)',
+          name: /^\s*\{\s*"tool"\s*:\s*"([^"]+)"/.exec(result.text)?.[1] ?? '(cut off)',
           rawArguments: result.text.slice(0, 2000),
           error: `the reply was cut at ${result.usage.completionTokens} tokens before the call was complete: keep calls short (write big files in parts)`,
         });

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core';
 import {resolve} from 'node:path';
 import {parseApprove} from '../agents/approvals.js';
 import {shellCheck} from '../agents/checks.js';
-import {DEFAULT_BUDGETS} from '../agents/agent.js';
+import {DEFAULT_BUDGETS} from '../agents/budgets.js';
 import type {AgentEvent, Budgets, DoneReason} from '../agents/events.js';
 import type {AgentHooks} from '../agents/session-api.js';
 import {type StartOptions, startAgentSession} from '../agents/start.js';

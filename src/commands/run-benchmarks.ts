@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core';
+import {DEFAULT_BUDGETS} from '../agents/budgets.js';
 import {JuneCommand} from '../cli/june-command.js';
 import {ctxSizeFlag, endpointFlag, gpuFlag, minTimeLimitFlag, mirrorFlag, modelFlag, threadsFlag, timeFactorFlag} from '../cli/flags.js';
 import type {GpuSetting} from '../config.js';
@@ -37,6 +38,7 @@ Gate: --gate BASELINE.json fails (exit 3) only when pass@1 dropped by more than 
     '<%= config.bin %> run-benchmarks --dataset humaneval --model ./model.gguf --limit 20',
     '<%= config.bin %> run-benchmarks --dataset mbpp+ --endpoint http://127.0.0.1:8080 --n 10 --temperature 0.8',
     '<%= config.bin %> run-benchmarks --resume bench-20250101-120000-ab12',
+    '<%= config.bin %> run-benchmarks --dataset humaneval --agent --limit 20 --max-steps 12',
     '<%= config.bin %> run-benchmarks --dataset humaneval+ --limit 80 --seed 1234 --write-baseline baseline.json',
     '<%= config.bin %> run-benchmarks --dataset humaneval+ --limit 80 --seed 1234 --gate baseline.json --max-drop 0.05',
   ];
@@ -64,6 +66,13 @@ Gate: --gate BASELINE.json fails (exit 3) only when pass@1 dropped by more than 
     gpu: gpuFlag,
     mirror: mirrorFlag,
     build: Flags.boolean({description: 'Build the sandbox image when it is missing (--no-build refuses).', allowNo: true}),
+    agent: Flags.boolean({
+      description:
+        'Solve each task with the coding agent (plan, tools, the prompt\'s visible examples as its check, reflection) in a fresh workspace holding solution.py; the sample is the final solution.py. --max-tokens stays per reply.',
+      default: false,
+    }),
+    'max-steps': Flags.integer({description: 'With --agent: tool calls per task (default 30).', min: 1, dependsOn: ['agent']}),
+    'max-revisions': Flags.integer({description: 'With --agent: times a failed check sends the agent back (default 2).', min: 0, dependsOn: ['agent']}),
     'min-time-limit': minTimeLimitFlag,
     'time-factor': timeFactorFlag,
     gate: Flags.string({description: 'Compare with this baseline: exit 3 on a significant drop larger than --max-drop.', helpValue: 'BASELINE.json'}),
@@ -111,6 +120,7 @@ Gate: --gate BASELINE.json fails (exit 3) only when pass@1 dropped by more than 
         ...(flags.build !== undefined ? {build: flags.build} : {}),
         ...(flags['min-time-limit'] !== undefined ? {minTimeLimitMs: Math.round(flags['min-time-limit'] * 1000)} : {}),
         ...(flags['time-factor'] !== undefined ? {timeFactor: flags['time-factor']} : {}),
+        ...(flags.agent ? {agent: {maxSteps: flags['max-steps'] ?? DEFAULT_BUDGETS.maxSteps, maxRevisions: flags['max-revisions'] ?? DEFAULT_BUDGETS.maxRevisions}} : {}),
         signal: this.signal,
         ...(onProgress ? {onProgress} : {}),
         ...(onNote ? {onNote} : {}),

@@ -49,6 +49,8 @@ export interface ContainerLimits {
   user: string;
   binds: string[];
   mounts: number;
+  /** Every mount the engine made (the session container's workspace bind; none for scoring). */
+  mountPoints: Array<{type: string; source: string; destination: string; rw: boolean}>;
   privileged: boolean;
 }
 
@@ -246,28 +248,7 @@ export class RunnerContainer {
   }
 
   async limits(): Promise<ContainerLimits> {
-    const info = await this.container.inspect();
-    const hc = info.HostConfig as Dockerode.HostConfig & {Init?: boolean; Tmpfs?: Record<string, string>};
-    return {
-      id: info.Id,
-      networkMode: hc.NetworkMode ?? '',
-      networkDisabled: Boolean((info.Config as {NetworkDisabled?: boolean}).NetworkDisabled),
-      capDrop: hc.CapDrop ?? [],
-      capAdd: hc.CapAdd ?? [],
-      securityOpt: hc.SecurityOpt ?? [],
-      readonlyRootfs: Boolean(hc.ReadonlyRootfs),
-      tmpfs: hc.Tmpfs ?? {},
-      pidsLimit: hc.PidsLimit ?? null,
-      memoryBytes: hc.Memory ?? 0,
-      memorySwapBytes: hc.MemorySwap ?? 0,
-      nanoCpus: hc.NanoCpus ?? 0,
-      init: Boolean(hc.Init),
-      logDriver: hc.LogConfig?.Type ?? '',
-      user: info.Config.User ?? '',
-      binds: hc.Binds ?? [],
-      mounts: (info.Mounts ?? []).length,
-      privileged: Boolean(hc.Privileged),
-    };
+    return containerLimits(this.container);
   }
 
   async kill(): Promise<void> {
@@ -277,4 +258,31 @@ export class RunnerContainer {
       // already gone (AutoRemove)
     }
   }
+}
+
+/** The limits the engine reports for a container (read back with inspect). */
+export async function containerLimits(container: Dockerode.Container): Promise<ContainerLimits> {
+  const info = await container.inspect();
+  const hc = info.HostConfig as Dockerode.HostConfig & {Init?: boolean; Tmpfs?: Record<string, string>};
+  return {
+    id: info.Id,
+    networkMode: hc.NetworkMode ?? '',
+    networkDisabled: Boolean((info.Config as {NetworkDisabled?: boolean}).NetworkDisabled),
+    capDrop: hc.CapDrop ?? [],
+    capAdd: hc.CapAdd ?? [],
+    securityOpt: hc.SecurityOpt ?? [],
+    readonlyRootfs: Boolean(hc.ReadonlyRootfs),
+    tmpfs: hc.Tmpfs ?? {},
+    pidsLimit: hc.PidsLimit ?? null,
+    memoryBytes: hc.Memory ?? 0,
+    memorySwapBytes: hc.MemorySwap ?? 0,
+    nanoCpus: hc.NanoCpus ?? 0,
+    init: Boolean(hc.Init),
+    logDriver: hc.LogConfig?.Type ?? '',
+    user: info.Config.User ?? '',
+    binds: hc.Binds ?? [],
+    mounts: (info.Mounts ?? []).length,
+    mountPoints: (info.Mounts ?? []).map((m) => ({type: m.Type, source: m.Source, destination: m.Destination, rw: m.RW})),
+    privileged: Boolean(hc.Privileged),
+  };
 }

@@ -14,6 +14,8 @@ export const LABEL = 'june.sandbox';
 export const LABEL_HASH = 'june.sandbox.hash';
 export const LABEL_OWNER_PID = 'june.sandbox.owner-pid';
 export const LABEL_OWNER_HOST = 'june.sandbox.owner-host';
+/** Set on the coding agent's session containers (the only ones that mount a host path: the workspace). */
+export const LABEL_SESSION = 'june.sandbox.session';
 
 let cached: Docker | undefined;
 

@@ -52,6 +52,11 @@
  *
  *   JavaScript: runJsSnippet({code, tests, memoryMb?, timeoutMs?}) in isolated-vm (./js.ts).
  *
+ *   Coding agent: openSessionContainer({workspace, image?, build?, memoryBytes?, cpus?, pids?,
+ *   outputBytes?, signal?}) → SessionContainer (an Executor: run(argv, {timeoutMs, stdin?, signal?,
+ *   cwd?}) → CommandResult, close()). One container per agent session, the workspace bind-mounted
+ *   at /workspace, commands as the workspace owner by docker exec (./session.ts).
+ *
  * Known limits
  * ------------
  *   - A script test that cannot run in the checker runs in the sample's own process, as the
@@ -92,3 +97,5 @@ export async function openSandbox(opts: SandboxOptions = {}): Promise<DockerSand
 export function openBaseline(opts: BaselineOptions = {}): Sandbox {
   return new HostBaseline(opts);
 }
+
+export {openSessionContainer, SessionContainer, WORKSPACE_MOUNT, DEFAULT_SESSION_LIMITS, type SessionContainerOptions} from './session.js';

@@ -227,15 +227,18 @@ describe('coding agent loop (scripted model)', () => {
     expect(done.reason).toBe('finished');
     const results = h.events.filter((e): e is Extract<AgentEvent, {type: 'tool_result'}> => e.type === 'tool_result');
     for (const r of results) {
-      expect(r.truncated).toBe(true);
       expect(Buffer.byteLength(r.output)).toBeLessThan(17 * 1024);
-      expect(r.output).toMatch(/left out/);
     }
+    // run_js printed 4 MB: cut head + tail with a note; read_file answers a range that fits, saying how to read on
+    expect(results[0]!.truncated).toBe(true);
+    expect(results[0]!.output).toMatch(/left out/);
+    expect(results[1]!.output).toMatch(/^big\.txt: lines 1-\d+ of 60000/);
     expect(Math.max(...server.requestBytes)).toBeLessThan(1024 * 1024);
     const state = await readTranscript(transcriptPath(h.sessionsDir, h.session.id));
     expect(state.events.some((e) => e.type === 'tool_result')).toBe(true);
     const raw = readFileSync(transcriptPath(h.sessionsDir, h.session.id), 'utf8');
-    expect(raw.length).toBeGreaterThan(2_000_000);
+    // the whole output the tool returned (run_js keeps 256 KiB of what a snippet logs) is in the transcript, not just the 16 KiB the model saw
+    expect(raw.length).toBeGreaterThan(262_144);
     await h.session.close();
   });
 
@@ -249,6 +252,7 @@ describe('coding agent loop (scripted model)', () => {
       return {text: 'read all'};
     });
     const ctx = 6000;
+    const firstRequest = server.requestBytes.length;
     const h = await open({workspace: ws, contextSize: ctx, budgets: {...DEFAULT_BUDGETS, maxSteps: 20, replyMaxTokens: 256}});
     const done = await h.session.runTurn('read every file');
     expect(h.events.find((e) => e.type === 'error')).toBeUndefined();
@@ -257,7 +261,7 @@ describe('coding agent loop (scripted model)', () => {
     expect(compactions.length).toBeGreaterThan(0);
     for (const c of compactions) expect(c.after).toBeLessThan(c.before);
     // the estimate (bytes / 3) of every request stayed within the context
-    for (const b of server.requestBytes) expect(b / 3).toBeLessThan(ctx);
+    for (const b of server.requestBytes.slice(firstRequest)) expect(b / 3).toBeLessThan(ctx);
     const last = server.requests.filter((r) => r.tools?.length).at(-1)!;
     expect(JSON.stringify(last.messages)).toMatch(/output elided to save context|State snapshot/);
     await h.session.close();

@@ -65,7 +65,8 @@ export function previewDiff(rel: string, before: string | null, after: string): 
 /**
  * Writes a text file at a path resolved again just before the write (a symlink planted since the
  * call was built is caught), creating parent directories; the final component is opened with
- * O_NOFOLLOW so a link swapped in at the last moment fails instead of being followed.
+ * O_NOFOLLOW so a link swapped in at the last moment fails instead of being followed (and
+ * O_NONBLOCK, so a FIFO planted there fails instead of blocking).
  */
 export async function writeConfined(ctx: ToolContext, input: string, content: string): Promise<ResolvedPath> {
   const p = await resolveInWorkspace(ctx.workspace, input);
@@ -74,11 +75,12 @@ export async function writeConfined(ctx: ToolContext, input: string, content: st
   if (again.abs !== p.abs) throw new ToolRefusal(`${input} changed while it was being written; retry`);
   let fh;
   try {
-    fh = await open(p.abs, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o666);
+    fh = await open(p.abs, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o666);
   } catch (err) {
     const c = (err as {code?: string}).code;
     if (c === 'ELOOP') throw new ToolRefusal(`${input} became a symbolic link; refused`);
     if (c === 'EISDIR') throw new ToolRefusal(`${input} is a directory`);
+    if (c === 'ENXIO') throw new ToolRefusal(`${input} is not a regular file`);
     if (c === 'EACCES' || c === 'EPERM') throw new ToolRefusal(`${input}: permission denied`);
     throw err;
   }

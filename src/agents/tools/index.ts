@@ -11,6 +11,10 @@
  *     result: ToolResult (output cut to the budget) for the model and the tool_result event;
  *     outcome: the whole output and the file changes, for the transcript.
  *
+ *   const {executor, available, detail} = await openToolExecutor({workspace, build: true, signal});
+ *     the session container for run_python / run_shell, or null with the reason (pass `detail` as
+ *     ToolContext.executorUnavailable: run_* calls are then refused with it); close it at the end.
+ *
  * Nothing here throws for anything a call does: every failure is a result the model reads.
  */
 import type {ToolSpec} from '../../runtime/model-host.js';
@@ -18,6 +22,9 @@ import {applyOutputBudget, DEFAULT_OUTPUT_BUDGET} from './budget.js';
 import {editFile} from './edit-file.js';
 import {listDir} from './list-dir.js';
 import {readFileTool} from './read-file.js';
+import {runJs} from './run-js.js';
+import {runPython} from './run-python.js';
+import {runShell} from './run-shell.js';
 import {search} from './search.js';
 import {ToolRefusal, type AgentTool, type Invocation, type ToolContext, type ToolOutcome, type ToolResult} from './types.js';
 import {writeFile} from './write-file.js';
@@ -25,11 +32,12 @@ import {writeFile} from './write-file.js';
 export {applyOutputBudget, DEFAULT_OUTPUT_BUDGET} from './budget.js';
 export {resolveInWorkspace, type ResolvedPath} from './workspace.js';
 export {planEdit} from './edit-file.js';
+export {openToolExecutor, type ToolExecutor} from './executor.js';
 export * from './types.js';
 
 /** Every tool the agent has, in a stable order (the prompt's tool definitions stay byte-identical). */
 export function agentTools(): AgentTool[] {
-  return [listDir, readFileTool, search, writeFile, editFile] as AgentTool[];
+  return [listDir, readFileTool, search, writeFile, editFile, runPython, runShell, runJs] as AgentTool[];
 }
 
 export function toolSpecs(tools: readonly AgentTool[]): ToolSpec[] {

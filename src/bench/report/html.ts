@@ -13,7 +13,7 @@ import {dirname, join} from 'node:path';
 import {JuneError} from '../../errors.js';
 import type {RunComparison} from './compare.js';
 import {binLabels, histogram} from './histogram.js';
-import {headline} from './text.js';
+import {agentRows, headline} from './text.js';
 import {type ReportData, taskPassFraction} from './types.js';
 
 let chartJsSource: string | undefined;
@@ -194,6 +194,8 @@ ${comparisonHtml}
 <tr><th>generation time</th><td class="num">${e.generationSeconds.toFixed(1)} s</td></tr>
 <tr><th>sandbox time</th><td class="num">${e.sandboxSeconds.toFixed(1)} s</td></tr>
 <tr><th>wall time</th><td class="num">${e.wallSeconds.toFixed(1)} s</td></tr>
+${e.tokensPerSolvedTask !== undefined ? `<tr><th>tasks solved</th><td class="num">${e.solvedTasks ?? 0}</td></tr><tr><th>tokens per solved task</th><td class="num">${e.tokensPerSolvedTask === null ? '—' : e.tokensPerSolvedTask.toFixed(0)}</td></tr>` : ''}
+${agentRows(r).map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td class="num">${escapeHtml(v)}</td></tr>`).join('')}
 </tbody></table>
 <h2>Tasks</h2>
 <details><summary>${r.tasks.length} tasks</summary>

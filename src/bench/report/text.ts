@@ -45,6 +45,23 @@ function efficiencyRows(r: ReportData): Array<[string, string]> {
     ['generation time', secs(e.generationSeconds)],
     ['sandbox time', secs(e.sandboxSeconds)],
     ['wall time', secs(e.wallSeconds)],
+    ...(e.tokensPerSolvedTask !== undefined
+      ? ([['tasks solved', String(e.solvedTasks ?? 0)], ['tokens per solved task', e.tokensPerSolvedTask === null ? '—' : e.tokensPerSolvedTask.toFixed(0)]] as Array<[string, string]>)
+      : []),
+    ...agentRows(r),
+  ];
+}
+
+/** The agent's figures beside pass@1 (`run-benchmarks --agent`). */
+export function agentRows(r: ReportData): Array<[string, string]> {
+  const a = r.agent;
+  if (!a) return [];
+  return [
+    ['agent budgets', `${a.maxSteps} steps, ${a.maxRevisions} revisions per task`],
+    ['agent steps / task (mean)', a.meanSteps.toFixed(1)],
+    ['agent tool calls / task (mean)', a.meanToolCalls.toFixed(1)],
+    ['agent revisions / task (mean)', a.meanRevisions.toFixed(2)],
+    ['agent endings', Object.entries(a.reasons).map(([k, v]) => `${k} ${v}`).join(', ') || '—'],
   ];
 }
 

@@ -38,6 +38,22 @@ export interface Efficiency {
   sandboxSeconds: number;
   /** Wall time of the run (all sessions, resumed ones included). */
   wallSeconds: number;
+  /** Tasks with at least one passing sample (under the report's metric). */
+  solvedTasks?: number;
+  /** Generated tokens / solved tasks: what a solution costs (null when nothing was solved). */
+  tokensPerSolvedTask?: number | null;
+}
+
+/** `run-benchmarks --agent` runs: what the agent's sessions took. */
+export interface AgentSummary {
+  maxSteps: number;
+  maxRevisions: number;
+  sessions: number;
+  meanSteps: number;
+  meanToolCalls: number;
+  meanRevisions: number;
+  /** How the sessions ended (done.reason → count). */
+  reasons: Record<string, number>;
 }
 
 export interface ReportData {
@@ -59,6 +75,8 @@ export interface ReportData {
   passAtK: PassAtK;
   tasks: ReportTask[];
   efficiency: Efficiency;
+  /** Present for agent runs. */
+  agent?: AgentSummary | null;
   /** Lines for the reproducibility section ("june 0.1.0", "node-llama-cpp 3.22.1", "sandbox image sha256:…"). */
   environment: Array<[string, string]>;
 }

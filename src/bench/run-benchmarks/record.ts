@@ -100,6 +100,12 @@ export const RunRecordSchema = z
         sandboxImageHash: z.string(),
       })
       .strict(),
+    /** `--agent`: each sample is the final solution.py of a coding-agent session under these budgets; absent or null: single-shot. */
+    agent: z
+      .object({maxSteps: z.number().int().positive(), maxRevisions: z.number().int().nonnegative(), replyMaxTokens: z.number().int().positive()})
+      .strict()
+      .nullable()
+      .optional(),
     /** Extensions of the run (each --resume --n N that raised n). */
     history: z.array(z.object({at: z.string(), event: z.string()}).strict()),
   })
@@ -124,6 +130,16 @@ export const SampleLineSchema = z.looseObject({
   ttft_ms: z.number().nonnegative(),
   finish_reason: z.string(),
   created_at: z.string(),
+  /** `--agent` runs: what the agent's session took (the session transcript is in the run's sessions/). */
+  agent: z
+    .object({
+      session: z.string(),
+      reason: z.string(),
+      steps: z.number().int().nonnegative(),
+      tool_calls: z.number().int().nonnegative(),
+      revisions: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 export type SampleLine = z.infer<typeof SampleLineSchema>;
 

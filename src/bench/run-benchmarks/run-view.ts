@@ -9,7 +9,7 @@ import {JuneError} from '../../errors.js';
 import type {SampleVerdict, TestLimits} from '../../sandbox/types.js';
 import {ResultRecordSchema, resultKey} from '../evaluate/record.js';
 import {type SampleOutcome, type Scores, sampleOutcome, scoreOutcomes} from '../evaluate/score.js';
-import type {ReportData, ReportTask} from '../report/types.js';
+import type {AgentSummary, ReportData, ReportTask} from '../report/types.js';
 import {readJsonlRecords} from '../run-store.js';
 import {type Activity, ActivitySchema, type RunRecord, RunRecordSchema, type SampleLine, SampleLineSchema} from './record.js';
 
@@ -194,6 +194,23 @@ export function reportData(run: LoadedRun, scored: RunScores = scoreRun(run)): R
       firstFailure: failSuite ? `${failSuite.status}${failSuite.reason ? `: ${failSuite.reason}` : ''}` : null,
     };
   });
+  const solvedTasks = tasks.filter((t) => (metric === 'plus' ? (t.plusPassed ?? 0) : t.basePassed) > 0).length;
+  let agent: AgentSummary | null = null;
+  if (r.agent) {
+    const runs = [...run.samples.values()].flat().filter((x): x is SampleLine => x !== undefined).map((x) => x.agent).filter((a) => a !== undefined);
+    const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+    const reasons: Record<string, number> = {};
+    for (const a of runs) reasons[a.reason] = (reasons[a.reason] ?? 0) + 1;
+    agent = {
+      maxSteps: r.agent.maxSteps,
+      maxRevisions: r.agent.maxRevisions,
+      sessions: runs.length,
+      meanSteps: mean(runs.map((a) => a.steps)),
+      meanToolCalls: mean(runs.map((a) => a.tool_calls)),
+      meanRevisions: mean(runs.map((a) => a.revisions)),
+      reasons,
+    };
+  }
   const s = scored.scores;
   const e = r.environment;
   const environment: Array<[string, string]> = [
@@ -239,7 +256,10 @@ export function reportData(run: LoadedRun, scored: RunScores = scoreRun(run)): R
       generationSeconds: genMs / 1000,
       sandboxSeconds: scored.outcomes.reduce((a, o) => a + o.verdict.wallMs, 0) / 1000,
       wallSeconds: wallMsOf(run.activity) / 1000,
+      solvedTasks,
+      tokensPerSolvedTask: solvedTasks > 0 ? tokens / solvedTasks : null,
     },
+    agent,
     environment,
   };
 }

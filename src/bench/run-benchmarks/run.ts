@@ -32,6 +32,8 @@ import {buildRequest, type PromptStyle, toSampleText} from '../generation/prompt
 import {completionStops} from '../generation/stop-sequences.js';
 import type {Problem} from '../problem.js';
 import {writeReports} from '../report/index.js';
+import {runAgentTask} from '../agent/run-task.js';
+import type {Executor} from '../../agents/tools/types.js';
 import type {Efficiency} from '../report/types.js';
 import {JsonlAppender, ensureRunDir, newRunId, writeJsonAtomic} from '../run-store.js';
 import {AsyncQueue} from './async-queue.js';
@@ -61,6 +63,8 @@ export interface RunBenchmarksOptions {
   limit?: number;
   tasks?: string[];
   promptStyle?: PromptStyle | 'auto';
+  /** Solve each task with the coding agent (think → plan → execute → reflect) under these budgets instead of one generation. */
+  agent?: {maxSteps: number; maxRevisions: number};
   threads?: number;
   parallel?: number;
   contextSize?: number;
@@ -96,6 +100,8 @@ export interface RunDeps {
   openModel(opts: OpenModelOptions): Promise<ModelHost>;
   /** sha256 of a model file (the runtime reads it: one door to model files). */
   modelSha256(path: string, signal?: AbortSignal): Promise<string>;
+  /** The agent's session container over a task's workspace (`--agent`). */
+  openExecutor(workspace: string, signal?: AbortSignal): Promise<Executor>;
 }
 
 export async function defaultDeps(): Promise<RunDeps> {
@@ -109,6 +115,8 @@ export async function defaultDeps(): Promise<RunDeps> {
     },
     openModel: async (opts) => (await import('../../runtime/open-model.js')).openModel(opts),
     modelSha256: async (path, signal) => (await import('../../runtime/download/fetch-file.js')).sha256OfFile(path, signal),
+    openExecutor: async (workspace, signal) =>
+      (await import('../../sandbox/session.js')).openSessionContainer({workspace, build: false, ...(signal ? {signal} : {})}),
   };
 }
 
@@ -229,6 +237,9 @@ export async function runBenchmarks(opts: RunBenchmarksOptions, deps?: RunDeps):
     same('--max-tokens', opts.maxTokens, existing.sampler.maxTokens);
     same('--prompt-style', opts.promptStyle === 'auto' ? undefined : opts.promptStyle, existing.sampler.promptStyle);
     if (opts.limit !== undefined || opts.tasks !== undefined) conflicts.push('--limit/--tasks (a run keeps its tasks)');
+    if (opts.agent !== undefined && !existing.agent) conflicts.push('--agent (the run is single-shot)');
+    if (opts.agent !== undefined && existing.agent && (opts.agent.maxSteps !== existing.agent.maxSteps || opts.agent.maxRevisions !== existing.agent.maxRevisions))
+      conflicts.push(`--max-steps/--max-revisions (the run has ${existing.agent.maxSteps}/${existing.agent.maxRevisions})`);
     if (opts.n !== undefined && opts.n < existing.sampler.n) conflicts.push(`--n ${opts.n} (the run already has n=${existing.sampler.n}; n can only grow)`);
     if (conflicts.length)
       throw usage(`--resume ${opts.resume}: ${conflicts.join('; ')}`, 'resume with no sampler flags, or start a new run (only --n may be raised)');
@@ -242,6 +253,7 @@ export async function runBenchmarks(opts: RunBenchmarksOptions, deps?: RunDeps):
   const seed = existing?.sampler.seed ?? opts.seed ?? DEFAULTS.seed;
   const maxTokens = existing?.sampler.maxTokens ?? opts.maxTokens ?? DEFAULTS.maxTokens;
   checkSampler(n, temperature, topP, maxTokens);
+  const agentCfg = existing ? (existing.agent ?? null) : opts.agent ? {...opts.agent, replyMaxTokens: maxTokens} : null;
 
   const dataset = await d.loadDataset(existing?.dataset.id ?? (opts.dataset as string), {
     datasetsDir: paths.datasetsDir,
@@ -317,7 +329,13 @@ export async function runBenchmarks(opts: RunBenchmarksOptions, deps?: RunDeps):
       }
       note(`model ${host.info.id} (${host.info.backend}: ${host.info.source})`);
     }
-    const promptChoice: PromptStyleChoice | null = existing ? null : host ? await choosePromptStyle(opts.promptStyle, host, signal) : null;
+    const promptChoice: PromptStyleChoice | null = existing
+      ? null
+      : agentCfg
+        ? {style: 'chat', asked: opts.promptStyle ?? 'auto', reason: 'the coding agent: a chat with tools (--agent)'}
+        : host
+          ? await choosePromptStyle(opts.promptStyle, host, signal)
+          : null;
     const promptStyle: PromptStyle = existing?.sampler.promptStyle ?? promptChoice?.style ?? 'completion';
     if (promptChoice) note(`prompts: ${promptChoice.style} (${promptChoice.reason})`);
 
@@ -389,6 +407,7 @@ export async function runBenchmarks(opts: RunBenchmarksOptions, deps?: RunDeps):
           sandboxImage: image.tag,
           sandboxImageHash: image.hash,
         },
+        agent: agentCfg,
         history: [],
       };
       if (info?.backend === 'embedded') {
@@ -570,7 +589,38 @@ export async function runBenchmarks(opts: RunBenchmarksOptions, deps?: RunDeps):
     const workers = Array.from({length: plan.sandboxParallel}, () => worker());
 
     // ---- the generation side
+    const generateByAgent = async (problem: Problem, i: number, cfg: NonNullable<typeof agentCfg>): Promise<SampleLine> => {
+      const sSeed = sampleSeed(seed, problem.taskId, i);
+      const r = await runAgentTask({
+        host: host as ModelHost,
+        problem,
+        budgets: cfg,
+        sessionsDir: join(dir, 'sessions'),
+        openExecutor: (ws) => d.openExecutor(ws, stopGen.signal),
+        temperature,
+        seed: sSeed,
+        signal: stopGen.signal,
+      });
+      return {
+        task_id: problem.taskId,
+        completion_id: i,
+        completion: r.completion,
+        solution: r.solution,
+        raw: r.final,
+        prompt_style: promptStyle,
+        seed: sSeed,
+        tokens: r.tokens,
+        prompt_tokens: r.promptTokens,
+        generation_ms: r.ms,
+        ttft_ms: r.ttftMs ?? r.ms,
+        finish_reason: r.reason,
+        created_at: nowIso(),
+        agent: {session: r.session, reason: r.reason, steps: r.steps, tool_calls: r.toolCalls, revisions: r.revisions},
+      };
+    };
+
     const generateOne = async (problem: Problem, i: number): Promise<SampleLine> => {
+      if (agentCfg) return generateByAgent(problem, i, agentCfg);
       const h = host as ModelHost;
       const req = buildRequest(problem, promptStyle);
       const sSeed = sampleSeed(seed, problem.taskId, i);

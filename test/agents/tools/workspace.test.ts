@@ -66,6 +66,16 @@ describe('confinement', () => {
     expect(r.result.output).toMatch(/^no matches/);
   });
 
+  it('a FIFO is refused, never opened (it would block)', async () => {
+    const {execFileSync} = await import('node:child_process');
+    execFileSync('mkfifo', [join(ws.dir, 'pipe')]);
+    const ctx = context(ws.dir);
+    expect(await refused(ctx, 'read_file', {path: 'pipe'})).toMatch(/not a regular file/);
+    expect(await refused(ctx, 'write_file', {path: 'pipe', content: 'x'})).toMatch(/not a regular file/);
+    expect(await refused(ctx, 'edit_file', {path: 'pipe', old_text: 'a', new_text: 'b'})).toMatch(/not a regular file/);
+    expect((await ran(ctx, 'search', {pattern: 'x'})).result.output).toMatch(/^no matches/);
+  });
+
   it('a symlink loop is refused, not a hang', async () => {
     symlinkSync('loop-b', join(ws.dir, 'loop-a'));
     symlinkSync('loop-a', join(ws.dir, 'loop-b'));
