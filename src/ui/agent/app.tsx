@@ -76,6 +76,9 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
   const onView = useRef(props.onView);
   onView.current = props.onView;
 
+  /** Deltas folded in by the last flush: a fast stream is drawn less often (see dispatch). */
+  const lastDeltas = useRef(0);
+
   const flush = useCallback(() => {
     if (timer.current) {
       clearTimeout(timer.current);
@@ -84,6 +87,9 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
     if (!opened.current || buffer.current.length === 0) return;
     const batch = buffer.current;
     buffer.current = [];
+    let deltas = 0;
+    for (const a of batch) if (a.type === 'message_delta') deltas++;
+    lastDeltas.current = deltas;
     setView((s) => {
       const next = reduceAll(s, batch);
       onView.current?.(next);
@@ -95,7 +101,11 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
     (a: Action) => {
       buffer.current.push(a);
       if (a.type === 'message_delta') {
-        if (!timer.current) timer.current = setTimeout(flush, flushMs);
+        // ~30 frames a second for a model's pace; a stream much faster than that (thousands of
+        // tokens a second) is drawn at ~8-15 frames so drawing never competes with generation
+        const n = lastDeltas.current;
+        const wait = n > 200 ? flushMs * 4 : n > 60 ? flushMs * 2 : flushMs;
+        if (!timer.current) timer.current = setTimeout(flush, wait);
       } else {
         if (timer.current) clearTimeout(timer.current);
         timer.current = setTimeout(flush, 0);

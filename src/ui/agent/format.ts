@@ -91,7 +91,7 @@ export function foldOutput(output: string, maxLines: number): Folded {
 }
 
 export function foldNote(f: Folded): string {
-  return `… ${f.hidden} more line${f.hidden === 1 ? '' : 's'} (${formatBytes(f.bytes)} in all; the whole in the transcript)`;
+  return `… ${f.hidden} more line${f.hidden === 1 ? '' : 's'} (${formatBytes(f.bytes)}; all in the transcript)`;
 }
 
 function str(v: unknown): string | null {

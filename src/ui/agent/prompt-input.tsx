@@ -49,7 +49,7 @@ export function PromptInput(props: PromptInputProps): React.JSX.Element {
     if (text.trim().length === 0) return;
     hist.current = {index: null, draft: ''};
     set({text: '', cursor: 0});
-    props.onSubmit(text);
+    props.onSubmit(text.replace(/\s+$/, ''));
   };
 
   usePaste(
@@ -134,9 +134,10 @@ export function PromptInput(props: PromptInputProps): React.JSX.Element {
       }
       if (key.ctrl || key.meta || key.tab || input.length === 0) return;
       if (input.length > 1 && /[\r\n]/.test(input)) {
-        // a chunk of several characters: typed text and Enter arriving together, or an unbracketed paste
-        const body = input.replace(/\r$/, '');
-        if (!/[\r\n]/.test(body) && input.endsWith('\r')) {
+        // a chunk of several characters: typed text and Enter arriving together (also a line typed
+        // ahead before the terminal went raw, which ends in \n), or an unbracketed paste
+        const body = input.replace(/\r?\n$|\r$/, '');
+        if (!/[\r\n]/.test(body)) {
           insert(body);
           submit();
           return;

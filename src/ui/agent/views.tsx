@@ -93,7 +93,7 @@ export function ItemView({item}: {item: Item}): React.JSX.Element {
   switch (item.kind) {
     case 'session':
       return (
-        <Box flexDirection="column" marginBottom={1}>
+        <Box flexDirection="column">
           <Text color="gray">
             june coding-agent · session {item.session}
             {item.resumed ? ' (resumed)' : ''} · {item.model} ({item.backend})

@@ -48,7 +48,7 @@ describe('tool output and arguments', () => {
     const f = foldOutput(out, 4);
     expect(f.lines).toEqual(['line 0', 'line 1', 'line 2', 'line 3']);
     expect(f.hidden).toBe(96);
-    expect(foldNote(f)).toBe(`… 96 more lines (${formatBytes(Buffer.byteLength(out))} in all; the whole in the transcript)`);
+    expect(foldNote(f)).toBe(`… 96 more lines (${formatBytes(Buffer.byteLength(out))}; all in the transcript)`);
     expect(foldOutput('ok\n', 4)).toMatchObject({lines: ['ok'], hidden: 0});
     expect(foldOutput('x'.repeat(10_000), 4).lines[0]?.length).toBeLessThan(300);
   });

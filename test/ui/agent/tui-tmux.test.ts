@@ -7,7 +7,7 @@ import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {repoRoot, requireTinyModel, runJune, tempHome} from '../../helpers/env.js';
+import {repoRoot, requireDocker, requireTinyModel, runJune, tempHome} from '../../helpers/env.js';
 import {type ScriptedModel, meta, startScriptedModel} from '../../helpers/scripted-model.js';
 import {openTerminal, requireTmux, type Terminal} from './tmux.js';
 
@@ -52,6 +52,7 @@ beforeAll(async () => {
       if (last.name === 'write_file' && path === 'hello.py') return {call: {name: 'write_file', arguments: {path: 'test_hello.py', content: 'import hello\n'}}};
       if (last.name === 'write_file' && path === 'test_hello.py') return {call: {name: 'write_file', arguments: {path: 'notes.txt', content: 'notes\n'}}};
       if (last.name === 'write_file') return {call: {name: 'read_file', arguments: {path: 'hello.py'}}};
+      if (last.name === 'read_file') return {call: {name: 'run_python', arguments: {file: 'hello.py'}}};
       return {text: 'All done: hello.py prints hi.', chunkDelayMs: 5};
     }
     return {text: `You said: ${task.slice(0, 40)}`};
@@ -66,7 +67,8 @@ afterAll(async () => {
 });
 
 describe('june coding-agent --interactive in tmux (scripted model)', () => {
-  it('plan, a write with its diff approved with y, `a` for the rest of the class, the output, the answer, /undo, /exit 0', async () => {
+  it('plan, a write with its diff approved with y, `a` for the rest of the class, a run and its output, the answer, /undo, /exit 0', async () => {
+    await requireDocker();
     const ws = workspace();
     const t = agent(ws);
     await t.waitFor(/step 0\/30/, 30_000, 'the status line');
@@ -83,7 +85,11 @@ describe('june coding-agent --interactive in tmux (scripted model)', () => {
     expect(readFileSync(join(ws, 'hello.py'), 'utf8')).toBe(HELLO);
     expect(s).toMatch(/✓ write_file hello\.py .*\[approved\]/);
     t.keys('a');
-    // notes.txt is written without asking; the read's output and the final answer appear
+    // notes.txt is written without asking; the read's output shows; the run asks, runs in the
+    // session container, and its output appears; then the final answer
+    s = await t.waitFor(/\$ python3 hello\.py|run_python[\s\S]*\[y\] yes/, 30_000, 'the run approval');
+    expect(s).toMatch(/\[a\] always for execute this session/);
+    t.keys('y');
     await t.waitFor(/All done: hello\.py prints hi\./, 20_000, 'the final answer');
     s = await t.waitFor(/✓ finished/, 10_000, 'the done line');
     expect(existsSync(join(ws, 'notes.txt'))).toBe(true);
@@ -91,6 +97,7 @@ describe('june coding-agent --interactive in tmux (scripted model)', () => {
     expect(s).toMatch(/✓ write_file notes\.txt \(1 lines, 6 B\) \d+ ms/);
     expect(s).toMatch(/✓ read_file hello\.py/);
     expect(s).toMatch(/print\("hi"\)/);
+    expect(s).toMatch(/✓ run_python hello\.py \[approved\] [\d.]+ m?s\n\s+hi\n/);
     // the answer is streamed once, whole
     expect(s.match(/All done: hello\.py prints hi\./g)?.length).toBe(1);
     await t.line('/undo');
@@ -119,7 +126,7 @@ describe('june coding-agent --interactive in tmux (scripted model)', () => {
     await t.line('refuse: write secret.py');
     await t.waitFor(/\[y\] yes/, 20_000, 'the approval prompt');
     t.keys('n');
-    let s = await t.waitFor(/I did not write secret\.py/, 20_000, 'the answer after the refusal');
+    let s = await t.waitFor(/I did not write secret\.py[\s\S]*✓ finished/, 20_000, 'the answer after the refusal');
     expect(existsSync(join(ws, 'secret.py'))).toBe(false);
     expect(s).toMatch(/✗ write_file secret\.py .*\[refused\]/);
 

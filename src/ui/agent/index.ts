@@ -11,6 +11,7 @@
  * removed) before runInteractive resolves. A failure to open or to close the session is thrown
  * after the screen is restored, for the command to report as usual.
  */
+import './production.js';
 import React from 'react';
 import {render} from 'ink';
 import {JuneError} from '../../errors.js';
@@ -81,14 +82,15 @@ export async function runInteractive(options: InteractiveOptions): Promise<{exit
     instance?.unmount();
   };
   try {
+    // (no JSX in this file: its first import must run before React loads)
     instance = render(
-      <AgentApp
-        open={async (hooks) => asSession(await options.open(hooks))}
-        onExit={onExit}
-        quitSignal={quit.signal}
-        {...(options.initialTask !== undefined ? {initialTask: options.initialTask} : {})}
-        {...(options.reducerOptions ? {reducerOptions: options.reducerOptions} : {})}
-      />,
+      React.createElement(AgentApp, {
+        open: async (hooks) => asSession(await options.open(hooks)),
+        onExit,
+        quitSignal: quit.signal,
+        ...(options.initialTask !== undefined ? {initialTask: options.initialTask} : {}),
+        ...(options.reducerOptions ? {reducerOptions: options.reducerOptions} : {}),
+      }),
       {
         stdin: options.stdin ?? process.stdin,
         stdout: options.stdout ?? process.stdout,
