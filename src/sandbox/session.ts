@@ -11,7 +11,7 @@
  * capability dropped (none added back), no-new-privileges, a read-only root with a noexec tmpfs
  * /tmp, pids/memory (no swap)/CPU limits, an output cap, log driver none. Commands run as the
  * workspace owner's uid:gid (what they write belongs to the user), with HOME=/tmp and an
- * environment of PATH, LANG and HOME only: the host environment never enters the container.
+ * environment of PATH, LANG, HOME and PYTHONDONTWRITEBYTECODE only: the host environment never enters the container.
  *
  * stderr is joined to stdout inside the container, so output keeps the order it was written in.
  * Each command runs under coreutils `timeout -s KILL` inside the container and a host watchdog; when

@@ -90,13 +90,13 @@ describe('session container (real Docker)', () => {
     expect(ifs.output.trim()).toBe('lo');
   });
 
-  it('the host environment never enters: only PATH, LANG and HOME (no secret)', async () => {
+  it('the host environment never enters: only PATH, LANG, HOME and PYTHONDONTWRITEBYTECODE (no secret)', async () => {
     expect(process.env.JUNE_SESSION_TEST_SECRET).toBe(SECRET);
     const r = await py('import os; print(sorted(os.environ.items()))');
     expect(r.output).not.toContain(SECRET);
     const keys = Object.fromEntries(JSON.parse(r.output.trim().replaceAll("'", '"').replaceAll('(', '[').replaceAll(')', ']')) as [string, string][]);
     // the engine adds HOSTNAME (the container id), the wrapper shell PWD (/workspace)
-    expect(Object.keys(keys).sort()).toEqual(['HOME', 'HOSTNAME', 'LANG', 'PATH', 'PWD']);
+    expect(Object.keys(keys).sort()).toEqual(['HOME', 'HOSTNAME', 'LANG', 'PATH', 'PWD', 'PYTHONDONTWRITEBYTECODE']);
     expect(keys.HOME).toBe('/tmp');
   });
 

@@ -96,6 +96,9 @@ export async function runInteractive(options: InteractiveOptions): Promise<{exit
         stdout: options.stdout ?? process.stdout,
         stderr: options.stderr ?? process.stderr,
         exitOnCtrlC: false,
+        // --interactive was asked for on a terminal (the command checked the TTY): draw it live even
+        // when CI is set, which ink would otherwise take as "write only the final frame"
+        ...(options.stdout === undefined ? {interactive: true} : {}),
         patchConsole: true,
         maxFps: options.maxFps ?? 30,
         incrementalRendering: true,
