@@ -81,6 +81,10 @@ describe('embedded backend: generation', () => {
     expect(result.usage.promptTokens).toBeGreaterThan(10);
     expect(result.timings.ttftMs).toBeGreaterThan(0);
     expect(result.timings.totalMs).toBeGreaterThanOrEqual(result.timings.ttftMs);
+    // prompt processing is the engine's part of the time to first token
+    expect(result.timings.promptTimingSource).toBe('measured');
+    expect(result.timings.promptMs).toBeGreaterThan(0);
+    expect(result.timings.promptMs).toBeLessThanOrEqual(result.timings.ttftMs);
   });
 
   it('complete() continues raw text and is deterministic with a seed', async () => {

@@ -335,6 +335,9 @@ export class EmbeddedModelHost implements ModelHost {
 
         let text: string;
         let stopReason: StopReason;
+        // prompt processing is timed from handing the tokens to the engine (as llama-server's prompt_ms
+        // and llama-bench do): tokenizing and waiting for a free sequence count in ttftMs only
+        const evalStart = performance.now();
         let nativeCalls: Array<{functionName: string; params: unknown}> = [];
         if (input.kind === 'chat' && history) {
           const chat = new this.lib.LlamaChat({contextSequence: seq, chatWrapper: this.chatWrapper, autoDisposeSequence: false});
@@ -398,7 +401,7 @@ export class EmbeddedModelHost implements ModelHost {
           timings: {
             ttftMs: (firstTokenAt ?? t1) - t0,
             totalMs: t1 - t0,
-            ...(firstTokenAt !== null ? {promptMs: firstTokenAt - t0, promptTimingSource: 'measured' as const} : {promptTimingSource: 'unavailable' as const}),
+            ...(firstTokenAt !== null ? {promptMs: firstTokenAt - evalStart, promptTimingSource: 'measured' as const} : {promptTimingSource: 'unavailable' as const}),
           },
         };
       } finally {
