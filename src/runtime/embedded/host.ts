@@ -396,7 +396,9 @@ export class EmbeddedModelHost implements ModelHost {
             promptTokens: promptTokens.length,
             completionTokens: used.usedOutputTokens,
             cachedPromptTokens: cached,
-            evaluatedPromptTokens: used.usedInputTokens,
+            // the meter books the last prompt token (the one evaluated for the first token's logits) as
+            // output: add it back, or pp figures undercount every prompt by one token
+            evaluatedPromptTokens: used.usedInputTokens + Math.min(1, used.usedOutputTokens),
           },
           timings: {
             ttftMs: (firstTokenAt ?? t1) - t0,
