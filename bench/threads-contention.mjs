@@ -22,6 +22,7 @@ import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {performance} from 'node:perf_hooks';
+import {setTimeout as sleep} from 'node:timers/promises';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -153,7 +154,7 @@ for (let r = 0; r < rounds; r++) {
     if (r % 2 === 1) order = order.reverse();
     for (const {t, load} of order) {
       const busy = load === 'busy' ? startBusy() : null;
-      if (busy) await new Promise((res) => setTimeout(res, 300));
+      if (busy) await sleep(300);
       const la = loadavg()[0];
       let out;
       try {

@@ -103,7 +103,11 @@ export interface Timings {
   /** From the request to the first generated token. */
   ttftMs: number;
   totalMs: number;
-  /** Prompt processing time where the backend reports it (marked as the server's own for endpoints). */
+  /**
+   * Prompt processing time where the backend reports it (marked as the server's own for endpoints):
+   * embedded, from handing the prompt's tokens to the engine to the first generated token (like
+   * llama-server's prompt_ms; tokenizing and waiting for a free sequence are in ttftMs only).
+   */
   promptMs?: number;
   promptTimingSource?: 'measured' | 'server' | 'unavailable';
 }

@@ -81,6 +81,10 @@ describe('embedded backend: generation', () => {
     expect(result.usage.promptTokens).toBeGreaterThan(10);
     expect(result.timings.ttftMs).toBeGreaterThan(0);
     expect(result.timings.totalMs).toBeGreaterThanOrEqual(result.timings.ttftMs);
+    // prompt processing is the engine's part of the time to first token
+    expect(result.timings.promptTimingSource).toBe('measured');
+    expect(result.timings.promptMs).toBeGreaterThan(0);
+    expect(result.timings.promptMs).toBeLessThanOrEqual(result.timings.ttftMs);
   });
 
   it('complete() continues raw text and is deterministic with a seed', async () => {
@@ -101,6 +105,11 @@ describe('embedded backend: generation', () => {
     // the prompt as counted (BOS + the text's tokens) is what the context holds (plus, at most, the generated token)
     expect(ctx.length - r.usage.promptTokens).toBeGreaterThanOrEqual(0);
     expect(ctx.length - r.usage.promptTokens).toBeLessThanOrEqual(r.usage.completionTokens);
+    // every prompt token not served from the cache was evaluated, and is counted
+    expect(r.usage.evaluatedPromptTokens).toBe(r.usage.promptTokens - r.usage.cachedPromptTokens!);
+    const next = await host.complete('Another prompt entirely different', {maxTokens: 1, temperature: 0}).result;
+    expect(next.usage.cachedPromptTokens).toBeGreaterThanOrEqual(1);
+    expect(next.usage.evaluatedPromptTokens).toBe(next.usage.promptTokens - next.usage.cachedPromptTokens!);
   });
 
   it('stops before a stop sequence and leaves it out of the text and the stream', async () => {

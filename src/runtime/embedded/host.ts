@@ -347,6 +347,9 @@ export class EmbeddedModelHost implements ModelHost {
 
         let text: string;
         let stopReason: StopReason;
+        // prompt processing is timed from handing the tokens to the engine (as llama-server's prompt_ms
+        // and llama-bench do): tokenizing and waiting for a free sequence count in ttftMs only
+        const evalStart = performance.now();
         let nativeCalls: Array<{functionName: string; params: unknown}> = [];
         if (input.kind === 'chat' && history) {
           const chat = new this.lib.LlamaChat({contextSequence: seq, chatWrapper: this.chatWrapper, autoDisposeSequence: false});
@@ -415,12 +418,14 @@ export class EmbeddedModelHost implements ModelHost {
             promptTokens: promptTokens.length,
             completionTokens: used.usedOutputTokens,
             cachedPromptTokens: cached,
-            evaluatedPromptTokens: used.usedInputTokens,
+            // the meter books the last prompt token (the one evaluated for the first token's logits) as
+            // output: add it back, or pp figures undercount every prompt by one token
+            evaluatedPromptTokens: used.usedInputTokens + Math.min(1, used.usedOutputTokens),
           },
           timings: {
             ttftMs: (firstTokenAt ?? t1) - t0,
             totalMs: t1 - t0,
-            ...(firstTokenAt !== null ? {promptMs: firstTokenAt - t0, promptTimingSource: 'measured' as const} : {promptTimingSource: 'unavailable' as const}),
+            ...(firstTokenAt !== null ? {promptMs: firstTokenAt - evalStart, promptTimingSource: 'measured' as const} : {promptTimingSource: 'unavailable' as const}),
           },
         };
       } finally {
