@@ -231,6 +231,36 @@ describe('the interactive agent app', () => {
   });
 });
 
+describe('quitting while the session opens', () => {
+  it('Ctrl-C twice stops the opening (its signal is aborted) and exits 130 without an error', async () => {
+    const exits: AppExit[] = [];
+    let aborted = false;
+    const app = render(
+      <AgentApp
+        open={(_hooks, {signal}) =>
+          new Promise((_resolve, reject) =>
+            signal.addEventListener('abort', () => {
+              aborted = true;
+              reject(new JuneError('INTERRUPTED', 'loading stopped'));
+            }),
+          )
+        }
+        onExit={(r) => exits.push(r)}
+      />,
+    );
+    cleanups.push(() => app.unmount());
+    await sleep(50);
+    expect(plain(app.lastFrame())).toContain('opening the session (loading the model)…');
+    app.stdin.write('\u0003');
+    await sleep(50);
+    expect(plain(app.lastFrame())).toContain('work is running: Ctrl-C again to quit');
+    app.stdin.write('\u0003');
+    for (let i = 0; i < 100 && exits.length === 0; i++) await sleep(10);
+    expect(aborted).toBe(true);
+    expect(exits).toEqual([{exitCode: 130}]);
+  });
+});
+
 describe('assertInteractiveTerminal', () => {
   it('wants a terminal on stdin and stdout', () => {
     expect(() => assertInteractiveTerminal({isTTY: true}, {isTTY: true})).not.toThrow();
