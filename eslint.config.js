@@ -13,6 +13,6 @@ export default tseslint.config(
   },
   {
     files: ['bin/**/*.js', 'bench/**/*.mjs', 'bench/**/*.js', '.ci/**/*.js', 'test/**/*.mjs'],
-    languageOptions: {globals: {process: 'readonly', console: 'readonly'}},
+    languageOptions: {globals: {process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', AbortController: 'readonly', Buffer: 'readonly', URL: 'readonly', performance: 'readonly', setImmediate: 'readonly'}},
   },
 );

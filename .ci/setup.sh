@@ -19,8 +19,9 @@ export PATH="$NODE_DIR/bin:$PATH"
 log "node $(node --version), npm $(npm --version)"
 
 # --- Debian packages: Docker engine, debootstrap (sandbox image), tmux (TUI tests), chromium (report test),
-#     speech engines for the voice pipeline (espeak-ng, flite, sox, pocketsphinx + its en-us model)
-pkgs=(docker.io debootstrap tmux chromium espeak-ng flite sox pocketsphinx pocketsphinx-en-us)
+#     speech engines for the voice pipeline (espeak-ng, flite, sox, pocketsphinx + its en-us model; ffmpeg
+#     and opus-tools decode and encode OGG/Opus voice notes)
+pkgs=(docker.io debootstrap tmux chromium espeak-ng flite sox pocketsphinx pocketsphinx-en-us ffmpeg opus-tools)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

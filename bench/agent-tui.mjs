@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global setTimeout, clearTimeout, setImmediate, Buffer, performance */
 // Does the TUI slow generation? The same reply, generated headless (`coding-agent --task … --json`)
 // and under the TUI (`coding-agent --interactive --task …` in a tmux pane), rounds interleaved so
 // machine load hits both alike. Prints the median tokens/s of the reply each way (as the agent

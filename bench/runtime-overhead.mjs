@@ -48,7 +48,9 @@ async function bareChild() {
   const {getLlama} = await import('node-llama-cpp');
   const {benchText} = await import(join(root, 'dist', 'bench', 'runtime-bench.js'));
   const llama = await getLlama({gpu: false});
-  const threads = values.threads ? Number(values.threads) : llama.cpuMathCores;
+  // the same thread count june picks by default (the GGUF policy's cores − 1), so both sides match
+  const {defaultThreads} = await import(join(root, 'dist', 'runtime', 'gguf', 'policy.js'));
+  const threads = values.threads ? Number(values.threads) : defaultThreads(llama.cpuMathCores);
   const model = await llama.loadModel({modelPath: values.model, gpuLayers: 0});
   const context = await model.createContext({contextSize: 2048, batchSize: 512, threads});
   const seq = context.getSequence();

@@ -55,6 +55,14 @@ export const EXIT_CODES = {
   DATASET_INVALID: EXIT.error,
   TASK_UNKNOWN: EXIT.error,
   RUN_NOT_FOUND: EXIT.error,
+  // voice: bad audio, speech engines
+  AUDIO_INVALID: EXIT.error,
+  AUDIO_UNSUPPORTED: EXIT.error,
+  AUDIO_SILENT: EXIT.error,
+  AUDIO_TOO_LONG: EXIT.error,
+  NO_SPEECH: EXIT.error,
+  ENGINE_MISSING: EXIT.error,
+  ENGINE_FAILED: EXIT.error,
   // sandbox and harness
   DOCKER_UNAVAILABLE: EXIT.harness,
   SANDBOX_IMAGE_MISSING: EXIT.harness,

@@ -19,6 +19,8 @@ export interface JunePaths {
   cacheDir: string;
   /** The lock record of downloaded files. */
   modelsLock: string;
+  /** `june voice-turn`: one fsynced JSONL line per turn. */
+  voiceTurnsFile: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -53,6 +55,7 @@ function layout(home: string | null, configFile: string, dataDir: string, cacheD
     benchDir: join(dataDir, 'bench'),
     cacheDir,
     modelsLock: join(modelsDir, 'june-lock.json'),
+    voiceTurnsFile: join(dataDir, 'voice', 'turns.jsonl'),
   };
 }
 

@@ -17,10 +17,11 @@ export function systemPrompt(opts: {workspaceName: string; sandbox: boolean}): s
   ].join('\n');
 }
 
-export const PlanSchema = z.object({steps: z.array(z.string().min(1)).min(1).max(8)});
+/** A step is one line: the grammar closes it at 160 characters (a plan is a few short lines, whatever the model). */
+export const PlanSchema = z.object({steps: z.array(z.string().min(1).max(160)).min(1).max(8)});
 export const PLAN_JSON_SCHEMA = {
   type: 'object',
-  properties: {steps: {type: 'array', items: {type: 'string'}, minItems: 1, maxItems: 8}},
+  properties: {steps: {type: 'array', items: {type: 'string', maxLength: 160}, minItems: 1, maxItems: 8}},
   required: ['steps'],
   additionalProperties: false,
 } as const;
@@ -34,10 +35,10 @@ export function planPrompt(task: string): string {
   ].join('\n');
 }
 
-export const VerdictSchema = z.object({done: z.boolean(), reason: z.string()});
+export const VerdictSchema = z.object({done: z.boolean(), reason: z.string().max(300)});
 export const VERDICT_JSON_SCHEMA = {
   type: 'object',
-  properties: {done: {type: 'boolean'}, reason: {type: 'string'}},
+  properties: {done: {type: 'boolean'}, reason: {type: 'string', maxLength: 300}},
   required: ['done', 'reason'],
   additionalProperties: false,
 } as const;

@@ -18,7 +18,7 @@ export const gpuFlag = Flags.string({
 });
 
 export const threadsFlag = Flags.integer({
-  description: 'CPU threads for inference (default: the machine\'s math cores).',
+  description: 'CPU threads for inference (default: the machine\'s math cores − 1, at least 1: all of them collapse when anything else runs).',
   min: 1,
 });
 
@@ -55,4 +55,13 @@ export const minTimeLimitFlag = positiveSeconds({
 export const timeFactorFlag = positiveSeconds({
   description: "Per-test limit = max(floor, factor × the canonical solution's own time) (EvalPlus --gt-time-limit-factor; default 4).",
   helpValue: 'FACTOR',
+});
+
+export const profileFlag = Flags.string({
+  description: 'A named profile from config.json (profiles.NAME).',
+  helpValue: 'NAME',
+});
+
+export const apiKeyFlag = Flags.string({
+  description: 'Bearer token for --endpoint (env: JUNE_API_KEY, OPENAI_API_KEY).',
 });

@@ -16,6 +16,8 @@ import {resolveMirror} from '../paths.js';
 import {defaultFor, loadCatalog} from '../runtime/catalog.js';
 import {openModel} from '../runtime/open-model.js';
 import {ndjsonLine, textLine} from '../ui/agent-lines.js';
+import {agentTools} from '../agents/tools/index.js';
+import type {AgentTool} from '../agents/tools/types.js';
 
 const positive = (what: string) =>
   Flags.custom<number>({
@@ -25,6 +27,21 @@ const positive = (what: string) =>
       return v;
     },
   });
+
+/** `--tools a,b`: the named tools, in the registry's order (the prompt's tool list stays stable). */
+export function pickTools(list: string): AgentTool[] {
+  const all = agentTools();
+  const names = list
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  const unknown = names.filter((n) => !all.some((t) => t.name === n));
+  if (names.length === 0 || unknown.length)
+    throw new JuneError('USAGE', `--tools: ${unknown.length ? `unknown tool ${unknown.map((u) => `"${u}"`).join(', ')}` : 'no tool named'}`, {
+      hint: `the tools are ${all.map((t) => t.name).join(', ')}`,
+    });
+  return all.filter((t) => names.includes(t.name));
+}
 
 /** The exit code of a turn's end (README: 0 finished, 5 a budget/guard/failing checks, 1 error, 130 interrupted). */
 export function exitCodeFor(reason: DoneReason): number {
@@ -72,6 +89,10 @@ Files stay inside the workspace (default: the current directory); run_python and
       helpValue: 'CLASSES',
     }),
     'dry-run': Flags.boolean({description: 'Report writes as diffs; do not apply them.', default: false}),
+    tools: Flags.string({
+      description: 'The tools offered to the model, a comma list (default: all eight: list_dir, read_file, search, write_file, edit_file, run_python, run_shell, run_js).',
+      helpValue: 'NAMES',
+    }),
     check: Flags.string({description: 'A command june runs in the sandbox to check the result (e.g. "python3 -m unittest"); repeatable.', multiple: true}),
     'max-steps': Flags.integer({description: `Tool calls per turn (default ${DEFAULT_BUDGETS.maxSteps}).`, min: 1}),
     'max-tokens': Flags.integer({description: 'Tokens the model may generate in the turn (prompt tokens do not count).', min: 1}),
@@ -110,6 +131,7 @@ Files stay inside the workspace (default: the current directory); run_python and
     if (temperature !== undefined && (!Number.isFinite(temperature) || temperature < 0 || temperature > 2))
       throw new JuneError('USAGE', `--temperature: expected a number from 0 to 2, got "${flags.temperature}"`);
     const approvals = parseApprove(flags.approve, flags.interactive);
+    const tools = flags.tools === undefined ? undefined : pickTools(flags.tools);
     const budgets: Budgets = {
       maxSteps: flags['max-steps'] ?? DEFAULT_BUDGETS.maxSteps,
       maxTokens: flags['max-tokens'] ?? null,
@@ -133,6 +155,7 @@ Files stay inside the workspace (default: the current directory); run_python and
       hooks,
       checks: (flags.check ?? []).map(shellCheck),
       dryRun: flags['dry-run'],
+      ...(tools ? {tools} : {}),
       ...(flags['ctx-size'] !== undefined ? {contextSize: flags['ctx-size']} : {}),
       ...(temperature !== undefined ? {temperature} : {}),
       ...(flags.seed !== undefined ? {seed: flags.seed} : {}),

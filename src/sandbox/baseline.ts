@@ -8,12 +8,11 @@
 import {randomBytes} from 'node:crypto';
 import {availableParallelism} from 'node:os';
 import {JuneError} from '../errors.js';
-import type {Problem, Sample} from '../bench/problem.js';
 import {type Reference, crashVerdict, referenceFromResult, referenceJob, referenceKey, sampleJob, verdictFromResult} from './jobs.js';
 import {type Job, type RunnerResult, RunnerMessageSchema} from './protocol.js';
-import {RUNNER_PY} from './runner-source.js';
+import {runnerEntryPath} from './runner-files.js';
 import type {ReferenceTimes, Sandbox} from './sandbox.js';
-import type {SampleVerdict, TestLimits} from './types.js';
+import type {SampleVerdict, SandboxProblem, SandboxSample, TestLimits} from './types.js';
 
 export interface BaselineOptions {
   /** Subprocesses at once (default: cores). */
@@ -50,7 +49,7 @@ export class HostBaseline implements Sandbox {
   private async run(job: Job, signal?: AbortSignal): Promise<RunnerResult> {
     const {execa} = await import('execa');
     const nonce = randomBytes(8).toString('hex');
-    const r = await execa(this.python, ['-I', '-B', '-c', RUNNER_PY, '--local'], {
+    const r = await execa(this.python, ['-I', '-B', runnerEntryPath(), '--local'], {
       input: `${nonce}\n${JSON.stringify(job)}`,
       reject: false,
       cancelSignal: signal,
@@ -68,7 +67,7 @@ export class HostBaseline implements Sandbox {
     return parsed.data;
   }
 
-  private reference(problem: Problem, signal?: AbortSignal): Promise<Reference> {
+  private reference(problem: SandboxProblem, signal?: AbortSignal): Promise<Reference> {
     const key = referenceKey(problem, 'baseline');
     let p = this.refs.get(key);
     if (!p) {
@@ -78,7 +77,7 @@ export class HostBaseline implements Sandbox {
     return p;
   }
 
-  async referenceTimes(problem: Problem, signal?: AbortSignal): Promise<ReferenceTimes> {
+  async referenceTimes(problem: SandboxProblem, signal?: AbortSignal): Promise<ReferenceTimes> {
     const r = await this.reference(problem, signal);
     return {base: r.base.timesMs, plus: r.plus?.timesMs ?? null, referenceErrors: r.base.errors + (r.plus?.errors ?? 0)};
   }
@@ -87,7 +86,7 @@ export class HostBaseline implements Sandbox {
    * human-eval style: a script problem needs no reference run (fixed per-test limit =
    * limits.minTimeLimitMs, human-eval's 3 s when given 3000); io problems use the reference's outputs.
    */
-  async evaluate(problem: Problem, sample: Sample, limits: TestLimits, signal?: AbortSignal): Promise<SampleVerdict> {
+  async evaluate(problem: SandboxProblem, sample: SandboxSample, limits: TestLimits, signal?: AbortSignal): Promise<SampleVerdict> {
     const ref: Reference = problem.io
       ? await this.reference(problem, signal)
       : {key: '', base: {outputsJson: '[]', count: problem.scriptTests!.length, timesMs: problem.scriptTests!.map(() => 0), errors: 0}, plus: null};

@@ -2,8 +2,9 @@
  * The Python sandbox image: built by june itself, offline from a Debian mirror (debootstrap
  * --variant=minbase with full python3, trimmed, the runner inside, `docker import`), or with
  * `docker build` from the Dockerfile below on machines that can pull debian:bookworm-slim.
- * Tagged `june-sandbox:<content hash>`: the hash covers the recipe and the runner's bytes, so a
- * changed runner is a new image and an unchanged one is never rebuilt. Labelled june.sandbox=1.
+ * Tagged `june-sandbox:<content hash>`: the hash covers the recipe and every runner file's path and
+ * bytes (src/sandbox/python, runner-files.ts), so a changed runner is a new image and an unchanged
+ * one is never rebuilt. Labelled june.sandbox=1.
  */
 import {createHash} from 'node:crypto';
 import {constants as fsConstants} from 'node:fs';
@@ -12,10 +13,12 @@ import {hostname, tmpdir} from 'node:os';
 import {delimiter, join} from 'node:path';
 import {JuneError} from '../errors.js';
 import {type Docker, LABEL, LABEL_HASH, LABEL_OWNER_HOST, LABEL_OWNER_PID, dockerClient, dockerError, pingDocker, processAlive} from './docker.js';
-import {RUNNER_PY} from './runner-source.js';
+import {RUNNER_ENTRY, runnerFiles} from './runner-files.js';
 
 export const IMAGE_REPO = 'june-sandbox';
-export const RUNNER_PATH = '/opt/june/runner.py';
+/** Where the runner's files go in the image (runner.py and june_sandbox/). */
+export const RUNNER_HOME = '/opt/june';
+export const RUNNER_PATH = `${RUNNER_HOME}/${RUNNER_ENTRY}`;
 /** The command every sandbox container runs (python -I: no env, no user site; -B: no .pyc writes). */
 export const RUNNER_CMD = ['/usr/bin/python3', '-I', '-B', RUNNER_PATH];
 
@@ -31,8 +34,15 @@ export const IMAGE_RECIPE = {
 
 export const DEFAULT_DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 
+let hashMemo: string | null = null;
+
+/** sha256 of the recipe, then each runner file's path and bytes in path order. */
 export function imageHash(): string {
-  return createHash('sha256').update(JSON.stringify(IMAGE_RECIPE)).update('\0').update(RUNNER_PY).digest('hex');
+  if (hashMemo) return hashMemo;
+  const h = createHash('sha256').update(JSON.stringify(IMAGE_RECIPE)).update('\0');
+  for (const f of runnerFiles()) h.update(f.path).update('\0').update(f.bytes).update('\0');
+  hashMemo = h.digest('hex');
+  return hashMemo;
 }
 
 export function imageTag(hash = imageHash()): string {
@@ -44,8 +54,8 @@ export const DOCKERFILE = `FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 \\
  && rm -rf ${IMAGE_RECIPE.trim.map((p) => '/' + p + (p.startsWith('var/') ? '/*' : '')).join(' ')} \\
  && useradd --uid ${IMAGE_RECIPE.user.uid} --home-dir /tmp --no-create-home --shell /usr/sbin/nologin ${IMAGE_RECIPE.user.name}
-COPY runner.py ${RUNNER_PATH}
-RUN chmod 0644 ${RUNNER_PATH}
+COPY june/ ${RUNNER_HOME}/
+RUN chmod -R u=rwX,go=rX ${RUNNER_HOME}
 ENV LANG=C.UTF-8
 CMD ${JSON.stringify(RUNNER_CMD)}
 `;
@@ -190,9 +200,22 @@ export async function finishRootfs(root: string, log: (l: string) => void = () =
   const u = IMAGE_RECIPE.user;
   await appendFile(join(root, 'etc/passwd'), `${u.name}:x:${u.uid}:${u.uid}:june sandbox:/tmp:/usr/sbin/nologin\n`);
   await appendFile(join(root, 'etc/group'), `${u.name}:x:${u.uid}:\n`);
-  await mkdir(join(root, 'opt/june'), {recursive: true, mode: 0o755});
-  await writeFile(join(root, RUNNER_PATH.slice(1)), RUNNER_PY, {mode: 0o644});
-  await chmod(join(root, RUNNER_PATH.slice(1)), 0o644);
+  await writeRunnerFiles(join(root, RUNNER_HOME.slice(1)));
+}
+
+/** The runner's files under dir (directories 0755, files 0644, whatever the umask); their relative paths. */
+async function writeRunnerFiles(dir: string): Promise<string[]> {
+  const files = runnerFiles();
+  const dirs = new Set(['', ...files.map((f) => f.path.split('/').slice(0, -1).join('/'))]);
+  for (const d of [...dirs].sort()) {
+    await mkdir(join(dir, d), {recursive: true});
+    await chmod(join(dir, d), 0o755);
+  }
+  for (const f of files) {
+    await writeFile(join(dir, f.path), f.bytes);
+    await chmod(join(dir, f.path), 0o644);
+  }
+  return files.map((f) => f.path);
 }
 
 /** `docker import` of a root directory (tar streamed from disk), labelled and tagged. */
@@ -218,11 +241,11 @@ async function buildWithDockerfile(docker: Docker, tag: string, hash: string, lo
   const ctx = await mkdtemp(join(tmpdir(), 'june-sandbox-ctx-'));
   try {
     await writeFile(join(ctx, 'Dockerfile'), DOCKERFILE);
-    await writeFile(join(ctx, 'runner.py'), RUNNER_PY);
+    const files = await writeRunnerFiles(join(ctx, 'june'));
     log(`docker build ${tag} (FROM debian:bookworm-slim)`);
     let out: NodeJS.ReadableStream;
     try {
-      out = await docker.buildImage({context: ctx, src: ['Dockerfile', 'runner.py']}, {t: tag, labels: {[LABEL]: '1', [LABEL_HASH]: hash}, abortSignal: signal} as object);
+      out = await docker.buildImage({context: ctx, src: ['Dockerfile', ...files.map((f) => `june/${f}`)]}, {t: tag, labels: {[LABEL]: '1', [LABEL_HASH]: hash}, abortSignal: signal} as object);
     } catch (err) {
       throw dockerError(err, 'docker build');
     }

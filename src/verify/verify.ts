@@ -2,7 +2,7 @@
  * `june verify`: is this machine ready? verify spans every layer (the runtime, the sandbox, speech), so
  * it lives above them, beside the commands: the runtime knows nothing of Docker. Each check is data ({name, ok, required, detail, hint});
  * the overall verdict is pure (every required check passes). Required: Node ≥ 22, the model loads,
- * one real inference runs. Docker, the sandbox image and speech engines warn unless `--require`
+ * one real inference runs. Docker, the sandbox image and speech engines (src/pipeline's detection) warn unless `--require`
  * names them; downloaded models are checked against the sha256 in the lock.
  *
  * Side effects (Docker, files, the model) sit behind VerifyDeps so the decisions stay testable.
@@ -217,7 +217,7 @@ export async function runVerify(opts: VerifyOptions, deps: {docker: DockerProbe;
   }
 
   try {
-    checks.push(await speechCheck(required.has('speech')));
+    checks.push(await speechCheck(required.has('speech'), env));
   } catch (err) {
     checks.push(failed('speech', required.has('speech'), err));
   }

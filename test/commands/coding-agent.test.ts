@@ -209,8 +209,9 @@ describe('june coding-agent with the tiny GGUF (real constrained calls)', () => 
     requireTinyModel();
     const ws = workspace();
     const r = await runJune(
-      ['coding-agent', '--task', 'create hello.py that prints hi and run it', '--approve', 'auto', '--json', '--model', join(sharedDir, 'models', 'llama-2-tiny-random.gguf'), '--workspace', ws, '--max-steps', '4', '--reply-tokens', '96', '--ctx-size', '2048', '--seed', '7', '--temperature', '0.8'],
-      {home: home.home, timeout: 240_000},
+      // two tools with one short argument each, so the random model's calls close within the reply limit
+      ['coding-agent', '--task', 'list the files, then run ls', '--approve', 'auto', '--json', '--model', join(sharedDir, 'models', 'llama-2-tiny-random.gguf'), '--workspace', ws, '--tools', 'list_dir,run_shell', '--max-steps', '3', '--max-revisions', '0', '--reply-tokens', '128', '--ctx-size', '2048', '--seed', '7', '--temperature', '0.8'],
+      {home: home.home, timeout: 280_000},
     );
     const ev = events(String(r.stdout));
     const done = ev.at(-1) as Extract<AgentEvent, {type: 'done'}>;
@@ -223,12 +224,12 @@ describe('june coding-agent with the tiny GGUF (real constrained calls)', () => 
     const results = ev.filter((e): e is Extract<AgentEvent, {type: 'tool_result'}> => e.type === 'tool_result');
     expect(calls.length).toBeGreaterThanOrEqual(1);
     expect(results.map((x) => x.id)).toEqual(calls.map((c) => c.id));
-    const names = ['list_dir', 'read_file', 'search', 'write_file', 'edit_file', 'run_python', 'run_shell', 'run_js'];
+    const names = ['list_dir', 'run_shell'];
     // a call the reply-token limit cut off is answered as invalid (it names its tool when the cut came after the name)
     for (const c of calls) expect([...names, '(cut off)']).toContain(c.name);
     for (const [i, c] of calls.entries()) if (!names.includes(c.name) || results[i]!.output.startsWith('Invalid tool call')) expect(results[i]!.ok).toBe(false);
     // whatever the random model wrote, it stayed inside the workspace
     const usage = ev.filter((e) => e.type === 'usage');
     expect(usage.length).toBeGreaterThan(0);
-  });
+  }, 300_000);
 });

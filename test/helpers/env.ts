@@ -61,3 +61,25 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Throws when a program a test runs for real is not installed: such tests fail, never skip (CI=true or not). */
+export function requireProgram(name: string, debianPackage: string): string {
+  for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
+    const p = join(dir, name);
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`${name} is not installed (apt-get install ${debianPackage}); .ci/setup.sh installs it`);
+}
+
+/** The speech engines the voice tests run for real. */
+export function requireSpeechEngines(): void {
+  requireProgram('pocketsphinx_continuous', 'pocketsphinx pocketsphinx-en-us');
+  if (!existsSync('/usr/share/pocketsphinx/model/en-us/en-us')) throw new Error('pocketsphinx-en-us is not installed (apt-get install pocketsphinx-en-us)');
+  requireProgram('espeak-ng', 'espeak-ng');
+  requireProgram('flite', 'flite');
+  requireProgram('sox', 'sox');
+}
+
+export const helloWav = join(sharedDir, 'audio', 'flite-rms-hello-can-you-hear-me.wav');
+export const foxWav = join(sharedDir, 'audio', 'flite-rms-quick-brown-fox.wav');
+export const whisperTestModel = join(sharedDir, 'models', 'whisper', 'for-tests-ggml-tiny.en.bin');

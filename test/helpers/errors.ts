@@ -10,3 +10,10 @@ export async function caughtJuneError(p: Promise<unknown>): Promise<JuneError> {
   }
   throw new Error('expected a JuneError');
 }
+
+/** caughtJuneError, and its code must be `code`. */
+export async function expectJuneError(p: Promise<unknown>, code: string): Promise<JuneError> {
+  const err = await caughtJuneError(p);
+  if (err.code !== code) throw new Error(`expected ${code}, got ${err.code}: ${err.message}`);
+  return err;
+}

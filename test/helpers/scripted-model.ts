@@ -161,7 +161,7 @@ export async function startScriptedModel(script: Script, opts: {model?: string; 
     const send = (delta: Record<string, unknown>, finish: string | null = null): void => {
       res.write(`data: ${JSON.stringify({id, object: 'chat.completion.chunk', model, choices: [{index: 0, delta, finish_reason: finish}]})}\n\n`);
     };
-    let completion = 0;
+    let completion: number;
     if ('call' in reply) {
       if (reply.text) send({role: 'assistant', content: reply.text});
       const raw = 'rawArguments' in reply.call ? reply.call.rawArguments : JSON.stringify(reply.call.arguments);

@@ -33,9 +33,9 @@ async function collect(gen: AsyncIterable<GenerationEvent>): Promise<GenerationE
 }
 
 describe('embedded backend: loading', () => {
-  it('describes the model and uses cpuMathCores threads on CPU', () => {
+  it('describes the model and uses cpuMathCores − 1 threads (min 1) on CPU', () => {
     expect(host.info).toMatchObject({backend: 'embedded', gpu: false, contextSize: 2048, parameters: 513048});
-    expect(host.info.threads).toBe(host.host.plan.gpu.cpuMathCores);
+    expect(host.info.threads).toBe(Math.max(1, host.host.plan.gpu.cpuMathCores - 1));
     expect(host.host.plan.batchSize).toBe(512);
   });
 
@@ -88,6 +88,19 @@ describe('embedded backend: generation', () => {
     const b = await host.complete('def add(a, b):\n    return', {maxTokens: 12, temperature: 0.8, seed: 42}).result;
     expect(a.text.length).toBeGreaterThan(0);
     expect(b.text).toBe(a.text);
+  });
+
+  it('complete() gives the model one BOS token, not two (node-llama-cpp prepends it), and counts it', async () => {
+    const r = await host.complete('Hello world, this is a test', {maxTokens: 1, temperature: 0}).result;
+    const inner = host.host as unknown as {slots: Array<{sequence: {contextTokens: number[]}}>; model: {tokens: {bos: number | null}}};
+    const bos = inner.model.tokens.bos;
+    expect(bos).not.toBeNull();
+    const ctx = inner.slots.map((s) => s.sequence.contextTokens).find((t) => t.length > 0)!;
+    expect(ctx[0]).toBe(bos);
+    expect(ctx[1]).not.toBe(bos);
+    // the prompt as counted (BOS + the text's tokens) is what the context holds (plus, at most, the generated token)
+    expect(ctx.length - r.usage.promptTokens).toBeGreaterThanOrEqual(0);
+    expect(ctx.length - r.usage.promptTokens).toBeLessThanOrEqual(r.usage.completionTokens);
   });
 
   it('stops before a stop sequence and leaves it out of the text and the stream', async () => {

@@ -2,7 +2,7 @@ import {copyFileSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {countParameters, decideFit, kvCacheBytes, planModelLoad, readGguf} from '../../src/runtime/gguf/index.js';
+import {countParameters, decideFit, defaultThreads, kvCacheBytes, planModelLoad, readGguf} from '../../src/runtime/gguf/index.js';
 import {detectGpu} from '../../src/runtime/gpu.js';
 import {TINY_MODEL_BYTES, requireTinyModel} from '../helpers/env.js';
 import {llamaSpec, specParameters, writeGguf} from '../helpers/gguf-writer.js';
@@ -42,11 +42,16 @@ describe('GGUF policy: the tiny model', () => {
     expect(summary.weightsBytes).toBeLessThanOrEqual(TINY_MODEL_BYTES);
   });
 
-  it('plans a CPU load with the measured defaults: cpuMathCores threads, batch 512, explicit context, mmap, flash attention auto', async () => {
+  it('leaves one core free by default, never fewer than one thread', () => {
+    expect([1, 2, 3, 4, 16, 64].map(defaultThreads)).toEqual([1, 1, 2, 3, 15, 63]);
+    expect(defaultThreads(0)).toBe(1);
+  });
+
+  it('plans a CPU load with the measured defaults: cpuMathCores − 1 threads (min 1), batch 512, explicit context, mmap, flash attention auto', async () => {
     const plan = await planModelLoad({path: requireTinyModel(), gpu: 'false', contextSize: 1024});
     expect(plan.gpu.backend).toBe(false);
     expect(plan.gpuLayers).toBe(0);
-    expect(plan.threads).toBe(plan.gpu.cpuMathCores);
+    expect(plan.threads).toBe(Math.max(1, plan.gpu.cpuMathCores - 1));
     expect(plan.contextSize).toBe(1024);
     expect(plan.batchSize).toBe(512);
     expect(plan.useMmap).toBe(true);
@@ -154,7 +159,7 @@ describe('GGUF policy: a 30B-parameter model (sparse file) on a machine without 
     const {info} = await detectGpu('false');
     const plan = await planModelLoad({path, gpu: 'false', cpuMaxParamsB: 40, contextSize: 512});
     expect(plan.gpuLayers).toBe(0);
-    expect(plan.threads).toBe(info.cpuMathCores);
+    expect(plan.threads).toBe(defaultThreads(info.cpuMathCores));
     expect(plan.estimate.weightsBytes).toBeGreaterThan(30e9);
   });
 

@@ -8,7 +8,7 @@
 import {existsSync, rmSync} from 'node:fs';
 import {execa} from 'execa';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import type {Problem} from '../../src/bench/problem.js';
+import type {SandboxProblem as Problem} from '../../src/sandbox/types.js';
 import {buildSandboxImage, type DockerSandbox, openSandbox, sandboxImageStatus} from '../../src/sandbox/index.js';
 import type {SampleVerdict, TestLimits} from '../../src/sandbox/types.js';
 import {requireDocker} from '../helpers/env.js';

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import type {Problem} from '../../src/bench/problem.js';
+import type {SandboxProblem as Problem} from '../../src/sandbox/types.js';
 import {DEFAULT_TEST_LIMITS, ReferenceSchema, referenceFromResult, referenceJob, referenceKey, sampleJob, suiteBudgetMs, timeLimits, verdictFromResult} from '../../src/sandbox/jobs.js';
 import {type RunnerResult, RunnerMessageSchema, toPythonJson} from '../../src/sandbox/protocol.js';
 

@@ -4,16 +4,14 @@
  * Mbpp/88 returns a Counter). Reference outputs cross the host as opaque text; these tests make a
  * sample that differs from the reference only where a JS number would blur it, and check that it
  * fails there and only there, through the real Docker sandbox and through the host baseline.
- * The runner's encoding is also checked directly in python3 (no Docker) for round trips.
+ * The runner's encoding itself has Python unit tests (test/sandbox/python/test_values.py).
  */
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {execa} from 'execa';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import type {Problem} from '../../src/bench/problem.js';
+import type {SandboxProblem as Problem} from '../../src/sandbox/types.js';
 import {DEFAULT_TEST_LIMITS, type DockerSandbox, buildSandboxImage, openBaseline, openSandbox, sandboxImageStatus} from '../../src/sandbox/index.js';
-import {RUNNER_PY} from '../../src/sandbox/runner-source.js';
 import type {TestLimits} from '../../src/sandbox/types.js';
 import {requireDocker} from '../helpers/env.js';
 
@@ -71,52 +69,6 @@ def f(k):
 const ALTERED_FAILS = [0, 2, 4, 5, 7];
 
 const LIMITS: TestLimits = {...DEFAULT_TEST_LIMITS, memoryBytes: 512 * 1024 ** 2, allInputs: true};
-
-describe("the runner's value encoding (python3, no Docker)", () => {
-  it('round-trips big ints, whole floats and dict subclasses exactly, class included', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'june-runner-enc-'));
-    try {
-      writeFileSync(join(dir, 'runner.py'), RUNNER_PY);
-      const py = `
-import importlib.util, json, collections, math, sys
-spec = importlib.util.spec_from_file_location("runner", sys.argv[1])
-r = importlib.util.module_from_spec(spec); spec.loader.exec_module(r)
-${REF}
-out = []
-for v in VALUES:
-    text = json.dumps(r.enc(v), allow_nan=False)           # what crosses the pipes and the host
-    back = r.dec(json.loads(text))
-    same = type(back) is type(v) and back == v and (repr(back) == repr(v) or isinstance(v, dict))
-    out.append([same, type(back).__name__])
-# EvalPlus semantics on the decoded values
-m = lambda o, e: r.evalplus_match("humaneval", "f", [0], o, e, {"atol": 0})
-def ok(o, e):
-    try:
-        return m(o, e) is True
-    except AssertionError:
-        return False
-exp = r.dec(json.loads(json.dumps(r.enc(12345678901234567890.0))))
-print(json.dumps({"values": out, "bigFloatVsInt": ok(12345678901234567000, exp), "bigFloat": ok(12345678901234567890.0, exp),
-                  "dictVsCounter": ok({"a": 2, "b": 2, "c": 1}, r.dec({"ctr": [["a", 2], ["b", 2], ["c", 1]]})),
-                  "refError": r.dec({"err": "X"}, True).why,
-                  "tooLarge": r.ref_payload([("x" * 1000,)] * 20000), "small": r.ref_payload([(1, 2**63)])}))
-`;
-      const res = await execa('python3', ['-I', '-c', py, join(dir, 'runner.py')]);
-      const got = JSON.parse(res.stdout) as {values: Array<[boolean, string]>; bigFloatVsInt: boolean; bigFloat: boolean; dictVsCounter: boolean; refError: string; tooLarge: unknown; small: unknown};
-      expect(got.values.map(([same]) => same)).toEqual(Array(N).fill(true));
-      expect(got.values.slice(3, 6).map(([, cls]) => cls)).toEqual(['Counter', 'OrderedDict', 'defaultdict']);
-      expect(got.bigFloatVsInt).toBe(false);
-      expect(got.bigFloat).toBe(true);
-      expect(got.dictVsCounter).toBe(true);
-      expect(got.refError).toBe('X');
-      // a reference output over 16 MB (Mbpp/255 plus input 85 is ~1 GB) is an error, found before encoding it
-      expect(got.tooLarge).toEqual({err: 'ReferenceOutputTooLarge(over 16777216 bytes)'});
-      expect(got.small).toEqual([{t: [1, {x: '0x8000000000000000'}]}]);
-    } finally {
-      rmSync(dir, {recursive: true, force: true});
-    }
-  });
-});
 
 describe('exact values through the real sandbox (Docker) and the host baseline', () => {
   let sb: DockerSandbox;

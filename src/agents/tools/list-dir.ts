@@ -9,7 +9,7 @@ import {resolveInWorkspace} from './workspace.js';
 export const MAX_LIST_ENTRIES = 1000;
 
 const parameters = z.object({
-  path: z.string().describe('Directory relative to the workspace root ("." for the root)'),
+  path: z.string().optional().describe('Directory relative to the workspace root (default ".", the root)'),
 });
 
 function size(n: number): string {
@@ -24,10 +24,11 @@ export const listDir: AgentTool<typeof parameters> = {
   description: 'List a workspace directory: subdirectories end with "/", files show their size.',
   parameters,
   async build(args, ctx) {
-    const p = await resolveInWorkspace(ctx.workspace, args.path);
+    const path = args.path ?? '.';
+    const p = await resolveInWorkspace(ctx.workspace, path);
     const st = await statOrNull(p.abs);
-    if (!st) throw new ToolRefusal(`${args.path}: no such directory in the workspace`);
-    if (!st.isDirectory()) throw new ToolRefusal(`${args.path} is a file, not a directory; use read_file`);
+    if (!st) throw new ToolRefusal(`${path}: no such directory in the workspace`);
+    if (!st.isDirectory()) throw new ToolRefusal(`${path} is a file, not a directory; use read_file`);
     return {
       describe: () => `list_dir ${p.rel}`,
       preview: async () => undefined,

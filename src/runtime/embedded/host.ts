@@ -298,12 +298,17 @@ export class EmbeddedModelHost implements ModelHost {
       let history: ChatHistoryItem[] | null = null;
       let functions: ChatModelFunctions | undefined;
       let promptTokens: Token[];
+      // what complete() hands node-llama-cpp: the text's tokens without BOS (LlamaCompletion prepends it)
+      let completionTokens: Token[] = [];
       if (input.kind === 'chat') {
         ({history, promptTokens, functions} = this.chatPrompt(input.messages, options));
       } else {
-        promptTokens = this.model.tokenize(input.prompt, false, 'trimLeadingSpace');
+        completionTokens = this.model.tokenize(input.prompt, false, 'trimLeadingSpace');
+        // LlamaCompletion prepends BOS itself where the model wants one; june only mirrors it here, to
+        // count the prompt and find the sequence with the longest shared prefix (passing BOS on too
+        // gave the model two)
         const bos = this.model.tokens.bos;
-        if (bos !== null && this.model.tokens.shouldPrependBosToken && promptTokens[0] !== bos) promptTokens.unshift(bos);
+        promptTokens = bos !== null && this.model.tokens.shouldPrependBosToken ? [bos, ...completionTokens] : completionTokens;
       }
       if (promptTokens.length >= this.context.contextSize)
         throw new JuneError('BAD_INPUT', `the prompt is ${promptTokens.length} tokens, the context holds ${this.context.contextSize}`, {
@@ -360,7 +365,7 @@ export class EmbeddedModelHost implements ModelHost {
         } else {
           const completion = new this.lib.LlamaCompletion({contextSequence: seq, autoDisposeSequence: false});
           try {
-            const r = await completion.generateCompletionWithMeta(promptTokens, {...sampling, ...(grammar ? {grammar} : {})});
+            const r = await completion.generateCompletionWithMeta(completionTokens, {...sampling, ...(grammar ? {grammar} : {})});
             text = r.response;
             stopReason = r.metadata.stopReason;
           } finally {

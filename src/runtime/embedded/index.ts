@@ -19,7 +19,7 @@ export interface EmbeddedLoadOptions {
   /** Catalog id or name for ModelInfo.id; default: the file name. */
   id?: string;
   gpu?: GpuSetting;
-  /** Default: node-llama-cpp's cpuMathCores (never its max(4, cores) default, which ran >7× slower on 2 cores). */
+  /** Default: the GGUF policy's defaultThreads = cpuMathCores − 1, at least 1 (never node-llama-cpp's max(4, cores), which ran >7× slower on 2 cores). */
   threads?: number;
   /** Default: min(4096, the model's training context). */
   contextSize?: number;

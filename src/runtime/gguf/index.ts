@@ -3,6 +3,7 @@ export {readGguf, ggufChatTemplate, type GgufModelFile, type GgufSummary} from '
 export {countParameters, kvCacheBytes, integrityProblem, type TensorShape, type AttentionShape} from './shape.js';
 export {
   planModelLoad,
+  defaultThreads,
   estimateMemory,
   decideFit,
   formatParams,

@@ -113,6 +113,18 @@ export function formatParams(n: number): string {
   return String(n);
 }
 
+/**
+ * The default CPU thread count: one fewer than the machine's math cores (node-llama-cpp's
+ * cpuMathCores), at least 1. llama.cpp's threads spin at their barriers, so threads = cores collapses
+ * as soon as anything else wants a core — on 2 cores with one busy, generation fell 20–50× (issue 12,
+ * bench/threads-contention.mjs) — and june runs tools, the sandbox and speech engines beside the
+ * model. Leaving one core free costs at most 1/cores of the idle speed and is never catastrophic.
+ * `--threads` / config `threads` override it.
+ */
+export function defaultThreads(cpuMathCores: number): number {
+  return Math.max(1, Math.floor(cpuMathCores) - 1);
+}
+
 export interface LoadPlanRequest {
   path: string;
   gpu?: GpuSetting;
@@ -121,6 +133,7 @@ export interface LoadPlanRequest {
   batchSize?: number;
   /** Parallel sequences in the context (june serve); default 1. */
   sequences?: number;
+  /** CPU threads; default defaultThreads(cpuMathCores) = cores − 1, at least 1. */
   threads?: number;
   /** Threshold in billions of parameters (config policy.cpuMaxParamsB); default 30. */
   cpuMaxParamsB?: number;
@@ -172,7 +185,7 @@ export async function planModelLoad(req: LoadPlanRequest): Promise<LoadPlan> {
       hint: `use --ctx-size ${trainCtx} or less`,
     });
   const batchSize = Math.max(req.batchSize ?? DEFAULT_BATCH_SIZE, 1);
-  const threads = req.threads ?? gpu.cpuMathCores;
+  const threads = req.threads ?? defaultThreads(gpu.cpuMathCores);
   const cpuMaxParamsB = req.cpuMaxParamsB ?? DEFAULT_CPU_MAX_PARAMS_B;
   const allLayers = s.layers + 1;
   const fullGpuEstimate = estimateMemory(gguf.insights, s, {contextSize, batchSize, sequences, gpuLayers: gpu.backend === false ? 0 : allLayers});

@@ -49,7 +49,9 @@ describe('tool registry', () => {
       const ctx = context(ws.dir);
       const [list] = agentTools();
       expect(await runTool(list!, {path: 3}, ctx)).toEqual({status: 'invalid', message: expect.stringMatching(/^invalid arguments for list_dir: path: Invalid input: expected string, received number/)});
-      expect(await runTool(list!, undefined, ctx)).toMatchObject({status: 'invalid'});
+      expect(await runTool(list!, 'not an object', ctx)).toMatchObject({status: 'invalid'});
+      // list_dir's path is optional: {} lists the workspace root
+      expect(await runTool(list!, {}, ctx)).toMatchObject({status: 'ready'});
       expect(await prepareCall(agentTools(), 'rm_rf', {}, ctx)).toEqual({status: 'invalid', message: expect.stringMatching(/^there is no tool named "rm_rf"; the tools are list_dir, read_file/)});
       expect(await prepareCall(agentTools(), 'read_file', {path: '../x'}, ctx)).toMatchObject({status: 'refused', message: expect.stringMatching(/outside the workspace/)});
       const ok = await runTool(list!, {path: '.'}, ctx);

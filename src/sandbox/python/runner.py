@@ -1,9 +1,4 @@
-/**
- * The Python runner june ships into its sandbox image (/opt/june/runner.py), kept as a string so
- * it travels inside dist/ and its bytes feed the image's content hash. Python source: no backticks
- * and no dollar-brace in it (String.raw template).
- */
-export const RUNNER_PY = String.raw`# june sandbox runner. Runs as root inside a june sandbox container (capabilities: SETUID, SETGID,
+# june sandbox runner. Runs as root inside a june sandbox container (capabilities: SETUID, SETGID,
 # KILL only; no-new-privileges; read-only root; no network). It never runs sample code itself:
 #
 #   runner (root, not dumpable, holds the run nonce and the expected outputs)
@@ -20,351 +15,41 @@ export const RUNNER_PY = String.raw`# june sandbox runner. Runs as root inside a
 # fails. After each suite every process of the slot uid is killed and the files it owns are removed
 # (by a cleaner forked as that uid); if that does not succeed the container reports itself poisoned.
 # Messages to the host go to the runner's own stdout, each line prefixed with the run nonce.
-import base64
 import copy
-import ctypes
-import faulthandler
-import resource
-import shutil
-import subprocess
 import json
-import math
 import os
 import select
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
 import traceback
 
+# loaded before the zygote forks, so the reliability guard's imports cost nothing in a sample's process
+import faulthandler  # noqa: F401
+import resource  # noqa: F401
+import shutil  # noqa: F401
+import subprocess  # noqa: F401
+
+# python -I leaves the script's directory off sys.path: the package beside this file is imported
+# explicitly, and the path is restored so the sample's process sees the interpreter's usual one
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, _HERE)
+from june_sandbox.checker import builtin_name, checker_main  # noqa: E402
+from june_sandbox.common import PR_SET_DUMPABLE, PR_SET_PDEATHSIG, TimeoutException, prctl  # noqa: E402
+from june_sandbox.compare import MBPP_OUTPUT_NOT_NONE_TASKS, evalplus_match  # noqa: E402
+from june_sandbox.framing import Reader, send_msg  # noqa: E402
+from june_sandbox.values import NonPlain, dec, enc, load_inputs, ref_payload, ref_result, surely_larger  # noqa: E402
+sys.path.remove(_HERE)
+
 PROTOCOL = 3
-LIBC = ctypes.CDLL(None, use_errno=True)
-PR_SET_PDEATHSIG = 1
-PR_SET_DUMPABLE = 4
-MAX_MSG = 64 * 1024 * 1024
 MAX_OUT = 48 * 1024 * 1024  # a sample's return value, encoded, must fit in one message
 OUT_DIRS = ("/tmp", "/dev/shm", "/dev/mqueue")
 
 
-def prctl(option, arg):
-    LIBC.prctl(ctypes.c_int(option), ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
-
-
-# ----------------------------------------------------------------------------------------------
-# Plain-data encoding (child -> runner, and reference outputs). Exact types only: subclasses and other
-# objects are not plain, except the stdlib dict subclasses below. The encoded form is JSON text that
-# only Python reads: the host keeps reference outputs as opaque text (never JSON.parse'd, where ints
-# beyond 2^53 and whole floats would lose their exactness or their type).
-class NonPlain(Exception):
-    pass
-
-
-import collections
-
-DICT_TAGS = {collections.Counter: "ctr", collections.OrderedDict: "od", collections.defaultdict: "dd"}
-
-
-def _dict_of(cls, pairs):
-    d = cls()
-    for k, x in pairs:
-        d[dec(k)] = dec(x)
-    return d
-
-
-def enc(v, depth=0):
-    t = type(v)
-    if v is None or t is bool or t is str:
-        return v
-    if t is int:
-        return v if -(1 << 62) < v < (1 << 62) else {"x": hex(v)}
-    if t is float:
-        if v != v:
-            return {"f": "nan"}
-        if v in (float("inf"), float("-inf")):
-            return {"f": "inf" if v > 0 else "-inf"}
-        return v
-    if depth > 100:
-        raise NonPlain("nested too deep")
-    if t is list:
-        return [enc(x, depth + 1) for x in v]
-    if t is tuple:
-        return {"t": [enc(x, depth + 1) for x in v]}
-    if t is set:
-        return {"s": [enc(x, depth + 1) for x in v]}
-    if t is frozenset:
-        return {"fs": [enc(x, depth + 1) for x in v]}
-    if t is dict:
-        return {"d": [[enc(k, depth + 1), enc(x, depth + 1)] for k, x in v.items()]}
-    tag = DICT_TAGS.get(t)
-    if tag:
-        # the stdlib's dict subclasses (MBPP+ Mbpp/88 returns a Counter): their own class comes back
-        # on the other side, so == behaves as it does between the original objects
-        return {tag: [[enc(k, depth + 1), enc(x, depth + 1)] for k, x in dict.items(v)]}
-    if t is complex:
-        return {"c": [enc(v.real), enc(v.imag)]}
-    if t is bytes:
-        return {"b": base64.b64encode(v).decode("ascii")}
-    raise NonPlain("not plain data")
-
-
-def dec(v, ref=False):
-    t = type(v)
-    if v is None or t in (bool, int, float, str):
-        return v
-    if t is list:
-        return [dec(x) for x in v]
-    if t is dict and len(v) == 1:
-        (k, x), = v.items()
-        if k == "x":
-            return int(x, 16)
-        if k == "f":
-            return float(x)
-        if k == "t":
-            return tuple(dec(i) for i in x)
-        if k == "s":
-            return set(dec(i) for i in x)
-        if k == "fs":
-            return frozenset(dec(i) for i in x)
-        if k == "d":
-            return {dec(a): dec(b) for a, b in x}
-        if k == "ctr":
-            return _dict_of(collections.Counter, x)
-        if k == "od":
-            return _dict_of(collections.OrderedDict, x)
-        if k == "dd":
-            return _dict_of(collections.defaultdict, x)
-        if k == "c":
-            return complex(dec(x[0]), dec(x[1]))
-        if k == "b":
-            return base64.b64decode(x)
-        if k == "err" and ref:
-            return RefError(x)
-    raise ValueError("bad encoding")
-
-
-MAX_REF_OUTPUT = 16 * 1024 * 1024
-
-
-def surely_larger(v, limit):
-    """True when v's encoding is surely over limit bytes: a lower bound of its JSON length, walked
-    without copying and given up as soon as it passes the limit (a 1 GB output costs ~limit of work)."""
-    total, stack = 0, [v]
-    while stack:
-        x = stack.pop()
-        t = type(x)
-        if t is str or t is bytes:
-            total += len(x) + 2
-        elif t is list or t is tuple or t is set or t is frozenset:
-            total += 2 + len(x)
-            stack.extend(x)
-        elif isinstance(x, dict):
-            total += 2 + 2 * len(x)
-            stack.extend(dict.keys(x))
-            stack.extend(dict.values(x))
-        else:
-            total += 1
-        if total > limit:
-            return True
-    return False
-
-
-def ref_payload(out):
-    """A reference output as shipped to the host, or an error when it is too large to compare:
-    MBPP+ Mbpp/255 plus input 85 (1.66 M tuples of 77 items, ~1 GB of JSON) is one; EvalPlus's own
-    4 GiB cap fails every sample there too. Checked before encoding, so the run neither copies it
-    nor dies of it (a reference process killed mid-suite would leave the later tests unknown)."""
-    if surely_larger(out, MAX_REF_OUTPUT):
-        return {"err": "ReferenceOutputTooLarge(over %d bytes)" % MAX_REF_OUTPUT}
-    e = enc(out)
-    n = len(json.dumps(e))
-    if n > MAX_REF_OUTPUT:
-        return {"err": "ReferenceOutputTooLarge(%d bytes)" % n}
-    return e
-
-
-class RefError:
-    def __init__(self, why):
-        self.why = why
-
-
-def ref_result(refs, times):
-    """A reference suite as shipped to the host: the encoded outputs as one JSON text the host keeps
-    verbatim and hands back in sample jobs (expectedJson), how many, how many are errors, times (s)."""
-    errors = sum(1 for r in refs if type(r) is dict and "err" in r)
-    return {"outputsJson": json.dumps(refs, allow_nan=False), "count": len(refs), "errors": errors, "times": times}
-
-
-# ----------------------------------------------------------------------------------------------
-# EvalPlus comparison semantics (evalplus/eval/__init__.py unsafe_execute; numpy-free allclose).
-MBPP_OUTPUT_NOT_NONE_TASKS = ["check_str", "text_match_three", "text_starta_endb"]
-MBPP_OUTPUT_SET_EQ_TASKS = ["similar_elements", "find_char_long", "common_in_nested_lists", "extract_singly",
-                            "larg_nnum", "intersection_array", "find_dissimilar", "Diff"]
-
-
-def _poly(xs, x):
-    return sum([coeff * math.pow(x, i) for i, coeff in enumerate(xs)])
-
-
-def _surface_Area(base_edge, height):
-    slant_height = math.sqrt((base_edge / 2) ** 2 + height ** 2)
-    base_area = base_edge ** 2
-    lateral_area = 4 * (base_edge * slant_height) / 2
-    return round(base_area + lateral_area)
-
-
-def _digit_distance_nums(num1, num2):
-    s1, s2 = str(num1), str(num2)
-    n = max(len(s1), len(s2))
-    s1, s2 = s1.zfill(n), s2.zfill(n)
-    return sum(abs(int(a) - int(b)) for a, b in zip(s1, s2))
-
-
-def is_floats(x):
-    if isinstance(x, float):
-        return True
-    if isinstance(x, (list, tuple)) and x:
-        return all(isinstance(i, float) for i in x)
-    return False
-
-
-_NUM = (bool, int, float, complex)
-
-
-def _shape_flat(x, out):
-    if type(x) in _NUM:
-        out.append(x)
-        return ()
-    if type(x) in (list, tuple):
-        shapes = [_shape_flat(i, out) for i in x]
-        if any(s != shapes[0] for s in shapes):
-            raise ValueError("ragged")
-        return (len(x),) + (shapes[0] if shapes else ())
-    raise TypeError("not numeric")
-
-
-def allclose(a, b, rtol, atol):
-    fa, fb = [], []
-    sa, sb = _shape_flat(a, fa), _shape_flat(b, fb)
-    if sa != sb:
-        if len(fb) == 1:
-            fb = fb * len(fa)
-        elif len(fa) == 1:
-            fa = fa * len(fb)
-        else:
-            raise ValueError("shapes differ")
-    for x, y in zip(fa, fb):
-        if x == y:
-            continue
-        if isinstance(x, complex) or isinstance(y, complex):
-            if x != x or y != y:
-                return False
-        elif math.isnan(x) or math.isnan(y) or math.isinf(x) or math.isinf(y):
-            return False
-        if not abs(x - y) <= atol + rtol * abs(y):
-            return False
-    return True
-
-
-def evalplus_match(family, entry, inp, out, exp, state):
-    """Raises (or returns False) when out does not match exp; state['atol'] persists across inputs."""
-    if isinstance(exp, RefError):
-        raise AssertionError("reference failed: " + exp.why)
-    atol = state["atol"]
-    exact_match = out == exp
-    if family == "mbpp":
-        if "are_equivalent" == entry:
-            exact_match = exact_match or True
-        elif "sum_div" == entry:
-            exact_match = exact_match or out == 0
-        elif "surface_Area" == entry:
-            exact_match = exact_match or abs(out - _surface_Area(*inp)) <= atol
-        elif "digit_distance_nums" == entry:
-            exact_match = exact_match or out == _digit_distance_nums(*inp)
-        elif entry in MBPP_OUTPUT_SET_EQ_TASKS:
-            exact_match = set(out) == set(exp)
-        elif entry in MBPP_OUTPUT_NOT_NONE_TASKS:
-            if isinstance(out, bool):
-                exact_match = out == exp
-            else:
-                exact_match = exp == (out is not None)
-    if family == "humaneval":
-        if "find_zero" == entry:
-            assert abs(_poly(*inp, out)) <= atol
-            return True
-    if atol == 0 and is_floats(exp):
-        atol = 1e-6
-        state["atol"] = atol
-    if not exact_match and atol != 0:
-        assert type(out) == type(exp)
-        if isinstance(exp, (list, tuple)):
-            assert len(out) == len(exp)
-        assert allclose(out, exp, 1e-07, atol)
-    else:
-        assert exact_match
-    return True
-
-
-def load_inputs(job, text):
-    """The suite's inputs: Python json text, then the dataset's own deserialize_inputs (trusted source
-    from june's dataset loader, e.g. EvalPlus's MBPP+ tuples and sets) when it has one."""
-    inputs = json.loads(text)
-    if isinstance(inputs, str):
-        inputs = json.loads(inputs)
-    src = job.get("deserializeInputs")
-    if src:
-        ns = {}
-        exec(compile(src, "<deserialize_inputs>", "exec"), ns)
-        inputs = ns["deserialize_inputs"](inputs)
-    return inputs
-
-
-# ----------------------------------------------------------------------------------------------
-# Message framing on pipes: 4-byte length + JSON.
-def send_msg(fd, obj, write=os.write):
-    data = json.dumps(obj, allow_nan=False).encode()
-    buf = struct.pack(">I", len(data)) + data
-    while buf:
-        n = write(fd, buf)
-        buf = buf[n:]
-
-
-class Reader:
-    def __init__(self, fd):
-        self.fd, self.buf, self.eof = fd, b"", False
-
-    def fill(self):
-        chunk = os.read(self.fd, 1 << 20)
-        if not chunk:
-            self.eof = True
-        self.buf += chunk
-
-    def take(self):
-        if len(self.buf) < 4:
-            return None
-        (n,) = struct.unpack(">I", self.buf[:4])
-        if n > MAX_MSG:
-            raise ValueError("message too large")
-        if len(self.buf) < 4 + n:
-            return None
-        data, self.buf = self.buf[4:4 + n], self.buf[4 + n:]
-        return json.loads(data, parse_int=safe_int)
-
-
-def safe_int(text):
-    # big ints travel as hex ({"x": ...}); a huge decimal literal would cost quadratic time here
-    if len(text) > 4000:
-        raise ValueError("integer literal too long")
-    return int(text)
-
-
 # ----------------------------------------------------------------------------------------------
 # The child: runs as the slot uid. Everything the sample can reach lives in this process.
-class TimeoutException(Exception):
-    pass
-
-
 class WriteOnlyStringIO:
     def read(self, *a, **k):
         raise IOError
@@ -421,8 +106,22 @@ def child_main(job_fd, res_fd, extra=()):
     def report(obj):
         send_msg(res_fd, obj, _write)
 
+    armed = [False]
+
     def on_alarm(signum, frame):
-        raise TimeoutException("Timed out!")
+        # Python runs a handler at its next check, which can come after the disarm: a late one
+        # must not raise into the code that reports the test
+        if armed[0]:
+            armed[0] = False
+            raise TimeoutException("Timed out!")
+
+    def arm(seconds):
+        armed[0] = True
+        _setitimer(signal.ITIMER_REAL, seconds)
+
+    def disarm():
+        armed[0] = False
+        _setitimer(signal.ITIMER_REAL, 0)
 
     kind = job["kind"]
     if kind == "checker":
@@ -488,23 +187,25 @@ def child_main(job_fd, res_fd, extra=()):
                 # a test the checker cannot run itself (a value that is not plain data): run here as the
                 # reference harness does; the runner flags the sample 'unverified_script'
                 try:
-                    _setitimer(signal.ITIMER_REAL, secs)
-                    exec(compile(msg["src"], "<test>", "exec"), g)
-                    _setitimer(signal.ITIMER_REAL, 0)
+                    try:
+                        arm(secs)
+                        exec(compile(msg["src"], "<test>", "exec"), g)
+                    finally:
+                        disarm()  # before any handler below runs
                     report({"op": "tested", "id": cid, "ok": True})
                 except BaseException as e:
-                    _setitimer(signal.ITIMER_REAL, 0)
                     report({"op": "tested", "id": cid, "ok": False,
                             "why": "timeout" if type(e) is TimeoutException else type(e).__name__})
                 continue
             try:
-                _setitimer(signal.ITIMER_REAL, secs)
-                if entry not in g:
-                    raise NameError(entry)
-                out = g[entry](*dec(msg["args"]), **dec(msg["kw"]))
-                _setitimer(signal.ITIMER_REAL, 0)
+                try:
+                    arm(secs)
+                    if entry not in g:
+                        raise NameError(entry)
+                    out = g[entry](*dec(msg["args"]), **dec(msg["kw"]))
+                finally:
+                    disarm()
             except BaseException as e:
-                _setitimer(signal.ITIMER_REAL, 0)
                 report({"op": "raise", "id": cid, "type": "TimeoutException" if type(e) is TimeoutException else builtin_name(e)})
                 continue
             try:
@@ -522,11 +223,12 @@ def child_main(job_fd, res_fd, extra=()):
     for i, inp in enumerate(inputs):
         report({"op": "start", "i": i})
         try:
-            _setitimer(signal.ITIMER_REAL, limits[i] / 1000.0)
-            out = fn(*inp)
-            _setitimer(signal.ITIMER_REAL, 0)
+            try:
+                arm(limits[i] / 1000.0)
+                out = fn(*inp)
+            finally:
+                disarm()
         except BaseException as e:
-            _setitimer(signal.ITIMER_REAL, 0)
             report({"op": "exc", "i": i, "why": "timeout" if type(e) is TimeoutException else type(e).__name__})
             continue
         try:
@@ -552,183 +254,14 @@ def child_main(job_fd, res_fd, extra=()):
                     _exit(0)
             ok = False
             try:
-                _setitimer(signal.ITIMER_REAL, limits[i] / 1000.0)
+                arm(limits[i] / 1000.0)
                 ok = bool(evalplus_match(family, entry, inp, out, dec(msg["exp"], True), state)) is True
-                _setitimer(signal.ITIMER_REAL, 0)
+                disarm()
             except BaseException:
-                _setitimer(signal.ITIMER_REAL, 0)
+                disarm()
                 ok = False
             report({"op": "nonplain-result", "i": i, "ok": ok})
     _exit(0)
-
-
-# ----------------------------------------------------------------------------------------------
-# The checker: a script suite's test code, run in a process of its own uid that holds no sample code.
-# The entry point's name is bound to a proxy that sends the call's arguments (plain data) to the
-# sample's process and returns the value it answers; so the sample can influence return values and
-# nothing else. Only this process reports a script test "done" to the runner.
-class SampleGone(BaseException):
-    pass
-
-
-class Unverifiable(BaseException):
-    """A value that cannot cross as plain data (an argument or a return value)."""
-
-
-class SampleBad(BaseException):
-    pass
-
-
-def builtin_name(e):
-    import builtins
-    for c in type(e).__mro__:
-        if getattr(builtins, getattr(c, "__name__", ""), None) is c:
-            return c.__name__
-    return "Exception"
-
-
-def sample_exception(name):
-    """The exception the sample's function raised, rebuilt here from its (builtin) class name."""
-    import builtins
-    name = str(name)[:100]
-    c = TimeoutException if name == "TimeoutException" else getattr(builtins, name, None)
-    if not (isinstance(c, type) and issubclass(c, BaseException)):
-        c = Exception
-    try:
-        e = c("raised in the sample's process")
-    except BaseException:
-        e = Exception(name)
-    e.june_from_sample = True
-    return e
-
-
-def checker_main(job, report, call_fd, ret_fd):
-    prctl(PR_SET_DUMPABLE, 0)
-    mem = job.get("memoryBytes")
-    if mem:
-        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-    entry, scripts, limits = job["entryPoint"], job["scripts"], job["timeLimitsMs"]
-    strict = job.get("strict", False)
-    rets = Reader(ret_fd)
-
-    def recv():
-        while True:
-            try:
-                m = rets.take()
-            except TimeoutException:
-                raise  # the test's alarm fired while a message was parsed: a timeout, not a bad message
-            except Exception:
-                raise SampleBad("malformed message from the sample's process")
-            if m is not None:
-                return m
-            rets.fill()
-            if rets.eof:
-                raise SampleGone()
-
-    def on_alarm(signum, frame):
-        raise TimeoutException("Timed out!")
-
-    signal.signal(signal.SIGALRM, on_alarm)
-    g = {}
-    prelude = job.get("prelude")
-    if prelude:
-        # trusted dataset text (HumanEval's prompt: helpers such as encode_cyclic or poly that check uses)
-        exec(compile(prelude, "<prompt>", "exec"), g)
-    try:
-        while True:
-            m = recv()
-            op = m.get("op") if type(m) is dict else None
-            if op == "loaded":
-                break
-            if op == "load-error":
-                report({"op": "load-error", "why": str(m.get("why"))[:100]})
-                return
-    except SampleGone:
-        report({"op": "gone", "i": 0})
-        return
-    except SampleBad:
-        report({"op": "load-error", "why": "malformed message"})
-        return
-    seq = [0]
-    deadline = [0.0]
-
-    def left_ms():
-        return max(1, int((deadline[0] - time.monotonic()) * 1000))
-
-    def ask(msg):
-        seq[0] += 1
-        msg["id"] = cid = seq[0]
-        send_msg(call_fd, msg)
-        while True:
-            m = recv()
-            if type(m) is dict and m.get("id") == cid:
-                return m
-
-    def proxy(*args, **kw):
-        try:
-            a, k = enc(list(args)), enc(kw)
-        except (NonPlain, RecursionError):
-            raise Unverifiable("an argument is not plain data")
-        m = ask({"op": "call", "args": a, "kw": k, "ms": left_ms()})
-        op = m.get("op")
-        if op == "ret":
-            try:
-                return dec(m.get("out"))
-            except TimeoutException:
-                raise
-            except Exception:
-                raise SampleBad("undecodable return value")
-        if op == "nonplain":
-            raise Unverifiable("the return value is not plain data")
-        if op == "raise":
-            raise sample_exception(m.get("type"))
-        raise SampleBad("unexpected message from the sample's process")
-
-    proxy.__name__ = proxy.__qualname__ = entry
-    g[entry] = proxy
-    for i, snippet in enumerate(scripts):
-        report({"op": "start", "i": i})
-        deadline[0] = time.monotonic() + limits[i] / 1000.0
-        unverified = False
-        try:
-            signal.setitimer(signal.ITIMER_REAL, limits[i] / 1000.0)
-            try:
-                exec(compile(snippet, "<test>", "exec"), g)
-            except NameError as e:
-                if getattr(e, "june_from_sample", False):
-                    raise
-                # the test names something only the sample's program defines (an MBPP class, a
-                # second function): it can only run in the sample's process
-                unverified = True
-            except Unverifiable:
-                unverified = True
-            if unverified:
-                report({"op": "unverified", "i": i})
-                if strict:
-                    signal.setitimer(signal.ITIMER_REAL, 0)
-                    report({"op": "exc", "i": i, "why": "unverified script test (strict)"})
-                    continue
-                m = ask({"op": "run-test", "src": snippet, "ms": left_ms()})
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                if m.get("op") == "tested" and m.get("ok") is True:
-                    report({"op": "done", "i": i})
-                else:
-                    report({"op": "exc", "i": i, "why": str(m.get("why"))[:100]})
-                continue
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        except SampleGone:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            report({"op": "gone", "i": i})
-            return
-        except SampleBad as e:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            report({"op": "exc", "i": i, "why": "harness: " + str(e)})
-            continue
-        except BaseException as e:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            report({"op": "exc", "i": i, "why": "timeout" if type(e) is TimeoutException else type(e).__name__})
-            continue
-        report({"op": "done", "i": i})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1345,4 +878,3 @@ if __name__ == "__main__":
         local_main()
     else:
         main()
-`;
