@@ -13,7 +13,7 @@ import type {AgentHooks, AgentSession, ApprovalDecision, ApprovalRequest} from '
 import {describePolicy, HELP_LINES, parseSlash, type SlashCommand} from './commands.js';
 import {PromptInput} from './prompt-input.js';
 import {initialViewState, reduceAll, type Action, type ReducerOptions, type ViewState} from './state.js';
-import {ApprovalPrompt, ItemView, LiveView, StatusLine} from './views.js';
+import {ApprovalPrompt, DrawGuard, ItemView, LiveView, StatusLine} from './views.js';
 
 export interface AppExit {
   exitCode: number;
@@ -354,12 +354,17 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
       <Static items={view.items}>
         {(item) => (
           <Box key={item.id} flexDirection="column" width={width}>
-            <ItemView item={item} />
+            <DrawGuard>
+              <ItemView item={item} />
+            </DrawGuard>
           </Box>
         )}
       </Static>
       {phase === 'opening' ? <Text color="gray">opening the session (loading the model)…</Text> : null}
-      <LiveView view={view} width={width} maxRows={liveRows} />
+      {/* keyed by the history's length: a failed draw of the live region lasts until the next item */}
+      <DrawGuard key={view.items.length}>
+        <LiveView view={view} width={width} maxRows={liveRows} />
+      </DrawGuard>
       {approval ? (
         <ApprovalPrompt
           request={approval.request}
