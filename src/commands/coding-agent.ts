@@ -147,7 +147,7 @@ Files stay inside the workspace (default: the current directory); run_python and
     const signal = this.signal;
     const build = flags.build;
 
-    const start = (hooks: AgentHooks): StartOptions => ({
+    const start = (hooks: AgentHooks, opening: AbortSignal = signal): StartOptions => ({
       workspace: resolve(flags.workspace ?? process.cwd()),
       sessionsDir: paths.sessionsDir,
       approvals,
@@ -173,11 +173,11 @@ Files stay inside the workspace (default: the current directory); run_python and
           ...(flags.gpu !== undefined ? {gpu: flags.gpu as GpuSetting} : {}),
           ...(mirror !== undefined ? {mirror} : {}),
           config,
-          signal,
+          signal: opening,
         }),
       openExecutor: async (workspace) => {
         const {openSessionContainer} = await import('../sandbox/session.js');
-        return openSessionContainer({workspace, build, signal});
+        return openSessionContainer({workspace, build, signal: opening});
       },
       onNote: (line) => process.stderr.write(`Warning: ${line}\n`),
     });
@@ -186,7 +186,8 @@ Files stay inside the workspace (default: the current directory); run_python and
       // the TUI draws the session's sandbox state itself (session_start): no note on stderr under it
       const {runInteractive} = await import('../ui/agent/index.js');
       const {exitCode} = await runInteractive({
-        open: (hooks) => startAgentSession({...start(hooks), onNote: () => undefined}),
+        // a quit while the model loads (the terminal is raw: Ctrl-C is a key, not SIGINT) stops the load
+        open: (hooks, {signal: quit}) => startAgentSession({...start(hooks, AbortSignal.any([signal, quit])), onNote: () => undefined}),
         signal,
         ...(flags.task !== undefined ? {initialTask: flags.task} : {}),
       });

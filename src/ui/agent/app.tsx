@@ -13,7 +13,7 @@ import type {AgentHooks, AgentSession, ApprovalDecision, ApprovalRequest} from '
 import {describePolicy, HELP_LINES, parseSlash, type SlashCommand} from './commands.js';
 import {PromptInput} from './prompt-input.js';
 import {initialViewState, reduceAll, type Action, type ReducerOptions, type ViewState} from './state.js';
-import {ApprovalPrompt, ItemView, LiveView, StatusLine} from './views.js';
+import {ApprovalPrompt, DrawGuard, ItemView, LiveView, StatusLine} from './views.js';
 
 export interface AppExit {
   exitCode: number;
@@ -22,7 +22,8 @@ export interface AppExit {
 }
 
 export interface AgentAppProps {
-  open(hooks: AgentHooks): Promise<AgentSession>;
+  /** Opens the session; `signal` is aborted when the user quits before it is open (stop loading). */
+  open(hooks: AgentHooks, options: {signal: AbortSignal}): Promise<AgentSession>;
   onExit(result: AppExit): void;
   /** Sent as the first task once the session is open. */
   initialTask?: string;
@@ -72,6 +73,7 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
   const quitting = useRef(false);
   const lastCtrlC = useRef(0);
   const pendingExitCode = useRef(130);
+  const opening = useRef(new AbortController());
   const history = useRef<string[]>([]);
   const onView = useRef(props.onView);
   onView.current = props.onView;
@@ -152,7 +154,8 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
             error = e;
           }
         } else if (!opened.current) {
-          // still opening: close it once open resolves (the open effect does)
+          // still opening: stop it; the open effect closes what did open, or exits when it fails
+          opening.current.abort();
           return;
         }
         finish(error === undefined ? {exitCode} : {exitCode, error});
@@ -160,11 +163,17 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
     },
     [flush],
   );
+  const exited = useRef(false);
+  const exitOnce = (r: AppExit) => {
+    if (exited.current) return;
+    exited.current = true;
+    props.onExit(r);
+  };
   /** The last frame says the session is closed; then the app unmounts. */
   const finish = (r: AppExit) => {
     setPhase('closed');
     setHint(null);
-    setTimeout(() => props.onExit(r), 20);
+    setTimeout(() => exitOnce(r), 20);
   };
   const quitRef = useRef(quit);
   quitRef.current = quit;
@@ -293,7 +302,7 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
         }),
     };
     let alive = true;
-    props.open(hooks).then(
+    props.open(hooks, {signal: opening.current.signal}).then(
       (s) => {
         session.current = s;
         // A resumed session starts with its history drawn; events emitted while opening that are
@@ -319,7 +328,8 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
       },
       (error: unknown) => {
         opened.current = true;
-        props.onExit({exitCode: 1, error});
+        // a quit while opening stops the opening: that failure is the quit, not an error
+        exitOnce(quitting.current ? {exitCode: pendingExitCode.current} : {exitCode: 1, error});
       },
     );
     return () => {
@@ -344,12 +354,17 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
       <Static items={view.items}>
         {(item) => (
           <Box key={item.id} flexDirection="column" width={width}>
-            <ItemView item={item} />
+            <DrawGuard>
+              <ItemView item={item} />
+            </DrawGuard>
           </Box>
         )}
       </Static>
       {phase === 'opening' ? <Text color="gray">opening the session (loading the model)…</Text> : null}
-      <LiveView view={view} width={width} maxRows={liveRows} />
+      {/* keyed by the history's length: a failed draw of the live region lasts until the next item */}
+      <DrawGuard key={view.items.length}>
+        <LiveView view={view} width={width} maxRows={liveRows} />
+      </DrawGuard>
       {approval ? (
         <ApprovalPrompt
           request={approval.request}

@@ -109,6 +109,8 @@ function lineCount(s: string): number {
 
 /** One line for a call's arguments, by tool (the contract's names); other tools get compact JSON. */
 export function argsSummary(name: string, args: unknown, max = 160): string {
+  // an invalid call's arguments come as the raw text the model wrote
+  if (typeof args === 'string') return ellipsize(args.replace(/\s*\n\s*/g, ' ⏎ '), max);
   const a = record(args);
   const path = str(a.path);
   let out: string;

@@ -3,7 +3,7 @@
  *
  *   assertInteractiveTerminal();                       // USAGE (exit 2) without a TTY
  *   const {runInteractive} = await import('../ui/agent/index.js');   // lazily: ink and React are heavy
- *   const {exitCode} = await runInteractive({open: (hooks) => startAgentSession({...opts, hooks}), signal});
+ *   const {exitCode} = await runInteractive({open: (hooks, {signal: quit}) => startAgentSession({...opts, hooks, signal: AbortSignal.any([signal, quit])}), signal});
  *   this.exit(exitCode);
  *
  * `open` receives the hooks the session must be opened with (emit, approve); the TUI renders every
@@ -26,7 +26,11 @@ import type {ReducerOptions} from './state.js';
 export type OpenedSession = AgentSession | {session: AgentSession; close(): Promise<void>};
 
 export interface InteractiveOptions {
-  open(hooks: AgentHooks): Promise<OpenedSession>;
+  /**
+   * Opens the session with the TUI's hooks. `signal` is aborted when the user quits while it is
+   * still opening (Ctrl-C while a model loads: the terminal is raw, so no SIGINT comes).
+   */
+  open(hooks: AgentHooks, options: {signal: AbortSignal}): Promise<OpenedSession>;
   /** Aborted from outside (the command's SIGTERM): quit as after work was cut (exit 130). */
   signal?: AbortSignal;
   /** A first task, sent as soon as the session is open. */
@@ -85,7 +89,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<{exit
     // (no JSX in this file: its first import must run before React loads)
     instance = render(
       React.createElement(AgentApp, {
-        open: async (hooks) => asSession(await options.open(hooks)),
+        open: async (hooks, o) => asSession(await options.open(hooks, o)),
         onExit,
         quitSignal: quit.signal,
         ...(options.initialTask !== undefined ? {initialTask: options.initialTask} : {}),

@@ -187,6 +187,21 @@ export function ItemView({item}: {item: Item}): React.JSX.Element {
   }
 }
 
+/**
+ * A view that fails to draw (an event shaped in a way no view expected) becomes one red line; the
+ * rest of the screen, and the session, go on.
+ */
+export class DrawGuard extends React.Component<{children: React.ReactNode}, {error: string | null}> {
+  override state: {error: string | null} = {error: null};
+  static getDerivedStateFromError(err: unknown): {error: string} {
+    return {error: err instanceof Error ? err.message : String(err)};
+  }
+  override render(): React.ReactNode {
+    if (this.state.error !== null) return <Text color="red">✗ could not draw this part of the screen: {this.state.error}</Text>;
+    return this.props.children;
+  }
+}
+
 /** The reply being streamed: its last lines (the rest is already in the history above). */
 export function StreamingText({text, width, maxRows}: {text: string; width: number; maxRows: number}): React.JSX.Element | null {
   if (text.length === 0) return null;

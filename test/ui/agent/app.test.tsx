@@ -4,10 +4,13 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import React from 'react';
 import {render} from 'ink-testing-library';
-import {afterEach, describe, expect, it} from 'vitest';
+import {afterEach, describe, expect, it, vi} from 'vitest';
+import {Box, Text} from 'ink';
 import type {AgentHooks} from '../../../src/agents/session-api.js';
 import {AgentApp, type AppExit} from '../../../src/ui/agent/app.js';
 import {assertInteractiveTerminal} from '../../../src/ui/agent/index.js';
+import type {Item} from '../../../src/ui/agent/state.js';
+import {DrawGuard, ItemView} from '../../../src/ui/agent/views.js';
 import {FakeSession, FINAL_ANSWER, HELLO_PY, type FakeOptions} from './fake-session.js';
 import {JuneError} from '../../../src/errors.js';
 
@@ -228,6 +231,57 @@ describe('the interactive agent app', () => {
     cleanups.push(() => app.unmount());
     for (let i = 0; i < 100 && exits.length === 0; i++) await sleep(10);
     expect(exits).toEqual([{exitCode: 1, error: err}]);
+  });
+});
+
+describe('quitting while the session opens', () => {
+  it('Ctrl-C twice stops the opening (its signal is aborted) and exits 130 without an error', async () => {
+    const exits: AppExit[] = [];
+    let aborted = false;
+    const app = render(
+      <AgentApp
+        open={(_hooks, {signal}) =>
+          new Promise((_resolve, reject) =>
+            signal.addEventListener('abort', () => {
+              aborted = true;
+              reject(new JuneError('INTERRUPTED', 'loading stopped'));
+            }),
+          )
+        }
+        onExit={(r) => exits.push(r)}
+      />,
+    );
+    cleanups.push(() => app.unmount());
+    await sleep(50);
+    expect(plain(app.lastFrame())).toContain('opening the session (loading the model)…');
+    app.stdin.write('\u0003');
+    await sleep(50);
+    expect(plain(app.lastFrame())).toContain('work is running: Ctrl-C again to quit');
+    app.stdin.write('\u0003');
+    for (let i = 0; i < 100 && exits.length === 0; i++) await sleep(10);
+    expect(aborted).toBe(true);
+    expect(exits).toEqual([{exitCode: 130}]);
+  });
+});
+
+describe('a view that cannot draw', () => {
+  it('becomes one red line instead of a crash', async () => {
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    // JSON.stringify throws on a BigInt: the summary of these arguments fails to draw
+    const item: Item = {id: 1, kind: 'tool', tool: {id: 'c', name: 'custom', args: {n: 10n}}};
+    const app = render(
+      <Box flexDirection="column">
+        <DrawGuard>
+          <ItemView item={item} />
+        </DrawGuard>
+        <Text>still here</Text>
+      </Box>,
+    );
+    cleanups.push(() => app.unmount());
+    await sleep(20);
+    spy.mockRestore();
+    expect(plain(app.lastFrame())).toMatch(/✗ could not draw this part of the screen: .*BigInt/);
+    expect(plain(app.lastFrame())).toContain('still here');
   });
 });
 

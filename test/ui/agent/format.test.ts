@@ -60,6 +60,7 @@ describe('tool output and arguments', () => {
     expect(argsSummary('run_python', {code: 'import os\nprint(1)'})).toBe('import os (+1 lines)');
     expect(argsSummary('search', {pattern: 'def \\w+', path: 'src'})).toBe('/def \\w+/ in src');
     expect(argsSummary('custom', {a: 1})).toBe('{"a":1}');
+    expect(argsSummary('write_file', '{"path": "x.py", "cont')).toBe('{"path": "x.py", "cont');
   });
 
   it('classifies diff lines for colour, and previews a call without a preview from its arguments', () => {

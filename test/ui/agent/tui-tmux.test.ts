@@ -42,6 +42,7 @@ beforeAll(async () => {
     const last = view.recentResults().at(-1);
     const task = view.lastUser() ?? '';
     if (/^stream/.test(task)) return {text: STORY, chunkDelayMs: 25};
+    if (/^sleepy/.test(task)) return last ? {text: `after the run: ${last.content.slice(0, 60)}`} : {call: {name: 'run_shell', arguments: {command: 'sleep 30'}}};
     if (/refuse/.test(task)) {
       if (!last) return {call: {name: 'write_file', arguments: {path: 'secret.py', content: 'x = 1\n'}}};
       return {text: 'Understood: I did not write secret.py.'};
@@ -151,9 +152,30 @@ describe('june coding-agent --interactive in tmux (scripted model)', () => {
     for (const l of screen.split('\n')) expect(l.length).toBeLessThanOrEqual(60);
     // the session goes on after the cancel
     await t.line('ping');
-    await t.waitFor(/You said: ping/, 20_000, 'a reply after the cancel');
+    await t.waitFor(/You said: ping[\s\S]*✓ finished/, 20_000, 'a reply after the cancel');
     await t.line('/nonsense');
     await t.waitFor(/unknown command \/nonsense — \/help lists the commands/, 5000);
+    await t.line('/exit');
+    expect(await t.waitExit()).toBe(0);
+  });
+
+  it('Ctrl-C during a tool run cancels the run (the container command stops) and keeps the session', async () => {
+    await requireDocker();
+    const t = agent(workspace());
+    await t.waitFor(/step 0\/30/, 30_000, 'the status line');
+    await t.line('sleepy: wait a while');
+    const s = await t.waitFor(/\[y\] yes/, 20_000, 'the run approval');
+    expect(s).toContain('$ sleep 30');
+    t.keys('y');
+    await t.waitFor(/… run_shell sleep 30/, 10_000, 'the run in flight');
+    await new Promise((r) => setTimeout(r, 1000));
+    const t0 = Date.now();
+    t.keys('C-c');
+    await t.waitFor(/■ interrupted/, 15_000, 'the interrupted turn');
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(t.screen()).not.toContain('working — Ctrl-C cancels');
+    await t.line('ping');
+    await t.waitFor(/You said: ping[\s\S]*✓ finished/, 20_000, 'a reply after the cancel');
     await t.line('/exit');
     expect(await t.waitExit()).toBe(0);
   });
