@@ -122,6 +122,8 @@ describe('june voice-turn', () => {
     const r = await june(['voice-turn', '--input', helloWav, '--output', join(work, 'y.wav'), '--model', model], {env: {PATH: '/nonexistent'}});
     expect(r.exitCode).toBe(1);
     expect(r.stderr.trim()).toMatch(/^Error \(ENGINE_MISSING\): .*pocketsphinx_continuous.* Hint: install it: apt-get install pocketsphinx pocketsphinx-en-us$/);
+    const m = await june(['voice-turn', '--mic', '--output', join(work, 'y.wav'), '--model', model], {env: {PATH: '/nonexistent'}});
+    expect(m.stderr.trim()).toBe('Error (ENGINE_MISSING): --mic needs arecord or rec to record, and neither is installed. Hint: apt-get install alsa-utils (or sox)');
     const w = await june(['voice-turn', '--input', helloWav, '--output', join(work, 'y.wav'), '--model', model, '--stt', 'whisper']);
     expect(w.exitCode).toBe(1);
     expect(w.stderr.trim()).toMatch(/^Error \(MODEL_NOT_FOUND\): whisper-base.en is not downloaded.*Hint: june download-models whisper-base.en/);
