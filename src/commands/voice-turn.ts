@@ -34,9 +34,9 @@ export default class VoiceTurn extends JuneCommand<TurnResult | undefined> {
     endpoint: endpointFlag,
     'api-key': apiKeyFlag,
     profile: profileFlag,
-    stt: Flags.string({description: 'Speech recogniser.', options: STT, default: 'pocketsphinx'}),
+    stt: Flags.string({description: 'Speech recogniser (default: whisper when the catalog\'s stt model is downloaded, else pocketsphinx).', options: STT}),
     'stt-model': Flags.string({description: 'whisper / whisper-cli: a catalog id or a ggml model file (default: the catalog stt default).', helpValue: 'ID|FILE'}),
-    tts: Flags.string({description: 'Voice.', options: TTS, default: 'espeak-ng'}),
+    tts: Flags.string({description: 'Voice (default: piper when the catalog\'s Piper voice is downloaded, else espeak-ng).', options: TTS}),
     'tts-model': Flags.string({description: 'piper: the voice (.onnx); kokoro: kokoro-v1.0.onnx.', helpValue: 'FILE'}),
     'tts-voices': Flags.string({description: 'kokoro: voices-v1.0.bin.', helpValue: 'FILE'}),
     voice: Flags.string({description: 'The engine\'s voice name (espeak-ng -v, flite -voice, kokoro --voice).', helpValue: 'NAME'}),
@@ -63,6 +63,7 @@ export default class VoiceTurn extends JuneCommand<TurnResult | undefined> {
 
     // no player for a reply that must play: say so before loading anything
     if ((!flags.output && !flags['output-dir']) || flags.play) new pl.PlayerSink();
+    if (flags.mic) pl.micRecorder();
     // bad audio fails before any engine or model is started
     const decode = {maxSeconds: flags['max-seconds']};
     const first = flags.input ? await pl.loadClip(flags.input, decode) : null;
@@ -81,15 +82,27 @@ export default class VoiceTurn extends JuneCommand<TurnResult | undefined> {
       const {info} = await detectGpu(gpuSetting);
       if (info.backend === false) llmThreads = pl.voiceLlmThreads(info.cpuMathCores);
     }
+    // the engines: as asked, else a downloaded catalog model (whisper, a Piper voice), else pocketsphinx and espeak-ng
+    const downloaded = async (role: 'stt' | 'tts'): Promise<string | null> => {
+      try {
+        return (await locateModel(defaultFor(catalog, role, config.defaults).id, mirror !== undefined ? {mirror} : {})).path;
+      } catch {
+        return null; // not downloaded: the built-in engine is the default
+      }
+    };
+    const stt = flags.stt ?? ((await downloaded('stt')) ? 'whisper' : 'pocketsphinx');
+    const piperVoice = flags.tts === undefined && !flags['tts-model'] ? await downloaded('tts') : null;
+    const tts = flags.tts ?? (piperVoice ? 'piper' : 'espeak-ng');
+    const ttsModel = flags['tts-model'] ?? piperVoice ?? undefined;
     const progress = this.showProgress ? (m: string) => process.stderr.write(`\r\x1b[K${m}`) : undefined;
-    progress?.(`loading ${flags.stt}, ${flags.tts} and ${model ?? flags.endpoint ?? flags.profile}…`);
+    progress?.(`loading ${stt}, ${tts} and ${model ?? flags.endpoint ?? flags.profile}…`);
     const pipeline: OpenedPipeline = await pl.openVoicePipeline({
-      stt: flags.stt,
+      stt,
       ...(flags['stt-model'] ? {sttModel: flags['stt-model']} : {}),
       defaultSttModel: defaultFor(catalog, 'stt', config.defaults).id,
       locate: (ref) => locateModel(ref, mirror !== undefined ? {mirror} : {}),
-      tts: flags.tts,
-      ...(flags['tts-model'] ? {ttsModel: flags['tts-model']} : {}),
+      tts,
+      ...(ttsModel ? {ttsModel} : {}),
       ...(flags['tts-voices'] ? {ttsVoices: flags['tts-voices']} : {}),
       ...(flags.voice ? {voice: flags.voice} : {}),
       maxTokens: flags['max-tokens'],

@@ -17,6 +17,8 @@
  *   deadAirMs          last voiced sample delivered → first reply audio byte out
  *                      (= sttMs + llmFirstSentenceMs + ttsFirstAudioMs)
  *   totalMs            last voiced sample delivered → last reply audio byte out
+ * In the sequential way the first piece exists only once the whole reply is written, so
+ * llmFirstSentenceMs is the whole reply's time there, and ttsFirstAudioMs the whole synthesis.
  */
 import {z} from 'zod';
 import {JuneError} from '../errors.js';

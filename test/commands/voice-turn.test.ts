@@ -1,12 +1,12 @@
 /**
  * `june voice-turn` as a user runs it: the built CLI, real pocketsphinx, the tiny GGUF and espeak-ng.
  */
-import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {readAudioFile, rmsDbfs, encodeWav} from '../../src/pipeline/audio.js';
 import {TurnRecordSchema} from '../../src/pipeline/turn.js';
-import {foxWav, helloWav, requireSpeechEngines, requireTinyModel, runJune, tempHome} from '../helpers/env.js';
+import {foxWav, helloWav, requireSpeechEngines, requireTinyModel, runJune, tempHome, whisperTestModel} from '../helpers/env.js';
 
 let home: string;
 let cleanup: () => void;
@@ -122,9 +122,26 @@ describe('june voice-turn', () => {
     const r = await june(['voice-turn', '--input', helloWav, '--output', join(work, 'y.wav'), '--model', model], {env: {PATH: '/nonexistent'}});
     expect(r.exitCode).toBe(1);
     expect(r.stderr.trim()).toMatch(/^Error \(ENGINE_MISSING\): .*pocketsphinx_continuous.* Hint: install it: apt-get install pocketsphinx pocketsphinx-en-us$/);
+    const m = await june(['voice-turn', '--mic', '--output', join(work, 'y.wav'), '--model', model], {env: {PATH: '/nonexistent'}});
+    expect(m.stderr.trim()).toBe('Error (ENGINE_MISSING): --mic needs arecord or rec to record, and neither is installed. Hint: apt-get install alsa-utils (or sox)');
     const w = await june(['voice-turn', '--input', helloWav, '--output', join(work, 'y.wav'), '--model', model, '--stt', 'whisper']);
     expect(w.exitCode).toBe(1);
     expect(w.stderr.trim()).toMatch(/^Error \(MODEL_NOT_FOUND\): whisper-base.en is not downloaded.*Hint: june download-models whisper-base.en/);
+  }, 60_000);
+
+  it('a downloaded catalog whisper model becomes the default recogniser; its empty transcript never reaches the LLM', async () => {
+    const other = tempHome('june-voice-whisper-');
+    try {
+      mkdirSync(join(other.home, 'models'), {recursive: true});
+      // the empty whisper test model, in the place of the catalog's default stt model
+      copyFileSync(whisperTestModel, join(other.home, 'models', 'ggml-base.en.bin'));
+      const r = await runJune(['voice-turn', '--input', helloWav, '--output', join(work, 'w.wav'), '--model', model], {home: other.home});
+      expect(r.exitCode).toBe(1);
+      expect(String(r.stderr).trim()).toMatch(/^Error \(NO_SPEECH\): no speech recognised by whisper\. Hint: /);
+      expect(existsSync(join(other.home, 'voice', 'turns.jsonl')) ? readFileSync(join(other.home, 'voice', 'turns.jsonl'), 'utf8') : '').toBe('');
+    } finally {
+      other.cleanup();
+    }
   }, 60_000);
 
   it('nothing to listen to is a usage error', async () => {
