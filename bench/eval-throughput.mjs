@@ -5,9 +5,11 @@
 //
 // For each dataset: every canonical solution through (1) the unisolated baseline (one plain python3
 // subprocess per sample on the host, human-eval style, `parallel` at once) and (2) june's sandbox
-// (warm containers, a forked process per suite, same parallelism). The sandbox's wall time counts
-// opening the pool (container start) and its reference runs (cold cache), and is also given warm
-// (reference cache filled). Goal: sandbox ≤ 0.6 × baseline. Prints a table and a JSON line.
+// (warm containers, a forked process per suite, same parallelism). The sandbox's cold wall time counts
+// opening the pool (container start) and the reference runs an empty cache needs (io suites always;
+// script suites only for samples that do not pass under the floor), and is also given warm (a second
+// pass over the same pool, cache as the first pass filled it). Goal: sandbox ≤ 0.6 × baseline, cold
+// included. Prints a table and a JSON line (the last line, kept as it is).
 import {existsSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
@@ -62,8 +64,8 @@ for (const name of values.dataset === 'both' ? ['humaneval', 'mbpp+'] : [values.
 for (const r of results) {
   console.log(`${r.dataset}: ${r.samples} canonical solutions, ${r.parallel} at a time (baseline interpreter ${python})`);
   console.log(`  unisolated baseline (python3 per sample):  ${(r.baselineMs / 1000).toFixed(2)} s  (${r.baselinePassed} passed)`);
-  console.log(`  june sandbox, cold (open + references):    ${(r.sandboxColdMs / 1000).toFixed(2)} s  (${r.sandboxPassed} passed; open ${(r.sandboxOpenMs / 1000).toFixed(2)} s)  ratio ${r.ratioCold}`);
-  console.log(`  june sandbox, warm (references cached):    ${(r.sandboxWarmMs / 1000).toFixed(2)} s  ratio ${r.ratioWarm}  (goal ≤ 0.6)`);
+  console.log(`  june sandbox, cold (open + references needed): ${(r.sandboxColdMs / 1000).toFixed(2)} s  (${r.sandboxPassed} passed; open ${(r.sandboxOpenMs / 1000).toFixed(2)} s)  ratio ${r.ratioCold}`);
+  console.log(`  june sandbox, warm (second pass):           ${(r.sandboxWarmMs / 1000).toFixed(2)} s  ratio ${r.ratioWarm}  (goal ≤ 0.6)`);
   for (const f of r.failed.slice(0, 10)) console.log(`    not passed: ${f}`);
 }
 console.log(JSON.stringify(results.map(({failed, ...r}) => ({...r, notPassed: failed.length}))));

@@ -38,7 +38,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
 from june_sandbox.checker import builtin_name, checker_main  # noqa: E402
 from june_sandbox.common import PR_SET_DUMPABLE, PR_SET_PDEATHSIG, TimeoutException, prctl  # noqa: E402
-from june_sandbox.compare import MBPP_OUTPUT_NOT_NONE_TASKS, evalplus_match  # noqa: E402
+from june_sandbox.compare import MBPP_OUTPUT_NOT_NONE_TASKS, evalplus_match, uses_input  # noqa: E402
 from june_sandbox.framing import Reader, send_msg  # noqa: E402
 from june_sandbox.values import NonPlain, dec, enc, load_inputs, ref_payload, ref_result, surely_larger  # noqa: E402
 sys.path.remove(_HERE)
@@ -630,14 +630,15 @@ class Runner:
                     why = str(m.get("why"))[:100]
                 elif op == "out" and kind == "io":
                     if inputs is None:
-                        inputs = load_inputs(job, suite["inputs"])
+                        # only EvalPlus's oracles that recompute the answer read the input here
+                        inputs = load_inputs(job, suite["inputs"]) if uses_input(job.get("family"), job.get("entryPoint")) else ()
                     try:
                         out_v = m.get("out")
                         if type(out_v) is dict and set(out_v) == {"nn"}:
                             out_v = bool(out_v["nn"])
                         else:
                             out_v = dec(out_v)
-                        ok = evalplus_match(job.get("family"), job.get("entryPoint"), inputs[i], out_v,
+                        ok = evalplus_match(job.get("family"), job.get("entryPoint"), inputs[i] if inputs else None, out_v,
                                             dec(expected[i], True), state) is True
                         if not ok:
                             why = "wrong answer"

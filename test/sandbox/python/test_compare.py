@@ -5,7 +5,7 @@ import math
 import unittest
 
 import _runner_path  # noqa: F401  (puts the runner on sys.path)
-from june_sandbox.compare import allclose, evalplus_match, is_floats
+from june_sandbox.compare import MBPP_OUTPUT_NOT_NONE_TASKS, MBPP_OUTPUT_SET_EQ_TASKS, allclose, evalplus_match, is_floats, uses_input
 from june_sandbox.values import RefError
 
 
@@ -99,6 +99,26 @@ class AllClose(unittest.TestCase):
 
 def poly(xs, x):
     return sum(c * math.pow(x, i) for i, c in enumerate(xs))
+
+
+class InputUse(unittest.TestCase):
+    def test_only_the_recomputing_oracles_read_the_input(self):
+        self.assertTrue(uses_input("humaneval", "find_zero"))
+        self.assertTrue(uses_input("mbpp", "surface_Area"))
+        self.assertTrue(uses_input("mbpp", "digit_distance_nums"))
+        self.assertFalse(uses_input("mbpp", "find_zero"))
+        self.assertFalse(uses_input("humaneval", "surface_Area"))
+        # every other task compares without its input (the runner then never loads the inputs)
+        others = ["f", "are_equivalent", "sum_div"] + MBPP_OUTPUT_SET_EQ_TASKS + MBPP_OUTPUT_NOT_NONE_TASKS
+        for family in ("humaneval", "mbpp"):
+            for entry in others:
+                with self.subTest(family=family, entry=entry):
+                    self.assertFalse(uses_input(family, entry))
+                    for out, exp in (([1.0], [1.0]), ([0], [1]), ("ab", "ba"), ((1,), [1])):
+                        try:
+                            evalplus_match(family, entry, None, out, exp, {"atol": 0})
+                        except AssertionError:
+                            pass
 
 
 class SpecialOracles(unittest.TestCase):

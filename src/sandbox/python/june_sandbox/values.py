@@ -8,6 +8,7 @@ or their type). Pure: no I/O, unit-tested in test/sandbox/python.
 import base64
 import collections
 import json
+import math
 
 
 class NonPlain(Exception):
@@ -24,12 +25,33 @@ def _dict_of(cls, pairs):
     return d
 
 
+_SELF_KINDS = frozenset({str, bool, type(None)})
+_INT_KINDS = frozenset({int, bool})
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+_INT_MAX = 1 << 62
+
+
+def _as_themselves(v):
+    """The items of a list, tuple or set as a list when each one encodes as itself (text, None, a
+    bool, an int within 2^62, a finite float), found at C speed; else None. The items-by-item
+    encoding below gives the same list, one Python call per item slower (Mbpp/255's outputs are
+    millions of tuples of strings)."""
+    kinds = set(map(type, v))
+    if kinds <= _SELF_KINDS:
+        return list(v)
+    if kinds <= _INT_KINDS:
+        return list(v) if min(v) > -_INT_MAX and max(v) < _INT_MAX else None
+    if kinds == {float}:
+        return list(v) if all(map(math.isfinite, v)) else None
+    return None
+
+
 def enc(v, depth=0):
     t = type(v)
     if v is None or t is bool or t is str:
         return v
     if t is int:
-        return v if -(1 << 62) < v < (1 << 62) else {"x": hex(v)}
+        return v if -_INT_MAX < v < _INT_MAX else {"x": hex(v)}
     if t is float:
         if v != v:
             return {"f": "nan"}
@@ -38,14 +60,11 @@ def enc(v, depth=0):
         return v
     if depth > 100:
         raise NonPlain("nested too deep")
-    if t is list:
-        return [enc(x, depth + 1) for x in v]
-    if t is tuple:
-        return {"t": [enc(x, depth + 1) for x in v]}
-    if t is set:
-        return {"s": [enc(x, depth + 1) for x in v]}
-    if t is frozenset:
-        return {"fs": [enc(x, depth + 1) for x in v]}
+    if t is list or t is tuple or t is set or t is frozenset:
+        items = _as_themselves(v)
+        if items is None:
+            items = [enc(x, depth + 1) for x in v]
+        return items if t is list else {"t": items} if t is tuple else {"s": items} if t is set else {"fs": items}
     if t is dict:
         return {"d": [[enc(k, depth + 1), enc(x, depth + 1)] for k, x in v.items()]}
     tag = DICT_TAGS.get(t)
@@ -60,12 +79,19 @@ def enc(v, depth=0):
     raise NonPlain("not plain data")
 
 
+def _items(x):
+    """Decoded items of an encoded list: JSON scalars decode as themselves (checked at C speed)."""
+    if type(x) is list and set(map(type, x)) <= _JSON_SCALARS:
+        return x
+    return [dec(i) for i in x]
+
+
 def dec(v, ref=False):
     t = type(v)
     if v is None or t in (bool, int, float, str):
         return v
     if t is list:
-        return [dec(x) for x in v]
+        return list(_items(v))
     if t is dict and len(v) == 1:
         (k, x), = v.items()
         if k == "x":
@@ -73,11 +99,11 @@ def dec(v, ref=False):
         if k == "f":
             return float(x)
         if k == "t":
-            return tuple(dec(i) for i in x)
+            return tuple(_items(x))
         if k == "s":
-            return set(dec(i) for i in x)
+            return set(_items(x))
         if k == "fs":
-            return frozenset(dec(i) for i in x)
+            return frozenset(_items(x))
         if k == "d":
             return {dec(a): dec(b) for a, b in x}
         if k == "ctr":
