@@ -218,7 +218,7 @@ class Agent implements AgentSession {
         turn.revisions = revisions;
         await this.pushMessage({role: 'user', content: revisePrompt({failed: reflection.failedChecks, verdict: reflection.verdictReason})});
       }
-      if (reason === 'finished') this.finishPlan();
+      if (reason === 'finished') await this.finishPlan();
     } catch (err) {
       if (err instanceof TurnEnd) reason = err.reason;
       else if (turn.signal.aborted || isAbortError(err)) reason = turn.timedOut ? 'timeout' : 'interrupted';
@@ -245,10 +245,10 @@ class Agent implements AgentSession {
     })) as DoneEvent;
   }
 
-  private finishPlan(): void {
+  private async finishPlan(): Promise<void> {
     if (!this.planSteps.length) return;
     this.planSteps = this.planSteps.map((s) => ({...s, status: s.status === 'skipped' ? 'skipped' : 'done'}));
-    void this.emit({type: 'plan_update', steps: this.planSteps});
+    await this.emit({type: 'plan_update', steps: this.planSteps});
   }
 
   /** Moves the plan's cursor one step on after a tool call that succeeded (the last step waits for reflection). */

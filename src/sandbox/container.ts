@@ -9,7 +9,7 @@ import {PassThrough} from 'node:stream';
 import {createInterface} from 'node:readline';
 import type Dockerode from 'dockerode';
 import {JuneError} from '../errors.js';
-import {type Docker, LABEL, LABEL_HASH, LABEL_OWNER_HOST, LABEL_OWNER_PID, dockerError} from './docker.js';
+import {type Docker, LABEL, hardenedHostConfig, LABEL_HASH, LABEL_OWNER_HOST, LABEL_OWNER_PID, dockerError} from './docker.js';
 import {RUNNER_CMD} from './image.js';
 import {type Job, RUNNER_PROTOCOL, type RunnerResult, RunnerMessageSchema} from './protocol.js';
 
@@ -116,25 +116,10 @@ export class RunnerContainer {
         Tty: false,
         NetworkDisabled: true,
         HostConfig: {
-          NetworkMode: 'none',
-          CapDrop: ['ALL'],
+          ...hardenedHostConfig({tmpfsMb: spec.tmpfsMb, pids: spec.slots * spec.procsPerSlot + 64, memoryBytes: spec.memoryBytes, cpus: spec.cpus}),
           // the runner (root in the container) needs these to drop each sample to its own uid and to
           // kill what a sample leaves behind; samples themselves run with no capabilities at all
           CapAdd: ['SETUID', 'SETGID', 'KILL'],
-          SecurityOpt: ['no-new-privileges'],
-          ReadonlyRootfs: true,
-          Tmpfs: {'/tmp': `rw,nosuid,nodev,noexec,size=${spec.tmpfsMb}m,mode=1777`},
-          ShmSize: 16 * 1024 * 1024,
-          PidsLimit: spec.slots * spec.procsPerSlot + 64,
-          Memory: spec.memoryBytes,
-          MemorySwap: spec.memoryBytes,
-          NanoCpus: Math.round(spec.cpus * 1e9),
-          Init: true,
-          LogConfig: {Type: 'none', Config: {}},
-          IpcMode: 'private',
-          Ulimits: [{Name: 'core', Soft: 0, Hard: 0}],
-          AutoRemove: true,
-          Privileged: false,
         },
       });
     } catch (err) {

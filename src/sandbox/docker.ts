@@ -17,6 +17,33 @@ export const LABEL_OWNER_HOST = 'june.sandbox.owner-host';
 /** Set on the coding agent's session containers (the only ones that mount a host path: the workspace). */
 export const LABEL_SESSION = 'june.sandbox.session';
 
+/**
+ * The boundary every june container shares (scoring runners and the agent's session containers):
+ * no network, every capability dropped, no-new-privileges, a read-only root with a small noexec
+ * /tmp, pids/memory (no swap)/CPU limits, no core dumps, no logs, removed when it stops. Callers add
+ * only what their role needs (the runner's three capabilities; the session's workspace mount).
+ */
+export function hardenedHostConfig(l: {tmpfsMb: number; pids: number; memoryBytes: number; cpus: number}): Dockerode.HostConfig {
+  return {
+    NetworkMode: 'none',
+    CapDrop: ['ALL'],
+    SecurityOpt: ['no-new-privileges'],
+    ReadonlyRootfs: true,
+    Tmpfs: {'/tmp': `rw,nosuid,nodev,noexec,size=${l.tmpfsMb}m,mode=1777`},
+    ShmSize: 16 * 1024 * 1024,
+    PidsLimit: l.pids,
+    Memory: l.memoryBytes,
+    MemorySwap: l.memoryBytes,
+    NanoCpus: Math.round(l.cpus * 1e9),
+    Init: true,
+    LogConfig: {Type: 'none', Config: {}},
+    IpcMode: 'private',
+    Ulimits: [{Name: 'core', Soft: 0, Hard: 0}],
+    AutoRemove: true,
+    Privileged: false,
+  };
+}
+
 let cached: Docker | undefined;
 
 export async function dockerClient(): Promise<Docker> {

@@ -32,7 +32,7 @@ import type Dockerode from 'dockerode';
 import type {CommandResult, Executor, RunOptions} from '../agents/tools/types.js';
 import {JuneError} from '../errors.js';
 import {containerLimits, type ContainerLimits} from './container.js';
-import {type Docker, LABEL, LABEL_HASH, LABEL_OWNER_HOST, LABEL_OWNER_PID, LABEL_SESSION, dockerClient, dockerError, pingDocker} from './docker.js';
+import {type Docker, LABEL, hardenedHostConfig, LABEL_HASH, LABEL_OWNER_HOST, LABEL_OWNER_PID, LABEL_SESSION, dockerClient, dockerError, pingDocker} from './docker.js';
 import {buildSandboxImage, imageHash, imageTag, reapContainers, sandboxImageStatus} from './image.js';
 
 export const WORKSPACE_MOUNT = '/workspace';
@@ -305,23 +305,9 @@ export async function openSessionContainer(opts: SessionContainerOptions): Promi
       Tty: false,
       NetworkDisabled: true,
       HostConfig: {
-        NetworkMode: 'none',
-        CapDrop: ['ALL'],
-        SecurityOpt: ['no-new-privileges'],
-        ReadonlyRootfs: true,
-        Tmpfs: {'/tmp': `rw,nosuid,nodev,noexec,size=${opts.tmpfsMb ?? DEFAULT_SESSION_LIMITS.tmpfsMb}m,mode=1777`},
+        ...hardenedHostConfig({tmpfsMb: opts.tmpfsMb ?? DEFAULT_SESSION_LIMITS.tmpfsMb, pids: opts.pids ?? DEFAULT_SESSION_LIMITS.pids, memoryBytes: memory, cpus}),
+        // the one host path a june container sees: exactly the workspace
         Mounts: [{Type: 'bind', Source: ws, Target: WORKSPACE_MOUNT, ReadOnly: false, BindOptions: {Propagation: 'rprivate'}}],
-        ShmSize: 16 * 1024 * 1024,
-        PidsLimit: opts.pids ?? DEFAULT_SESSION_LIMITS.pids,
-        Memory: memory,
-        MemorySwap: memory,
-        NanoCpus: Math.round(cpus * 1e9),
-        Init: true,
-        LogConfig: {Type: 'none', Config: {}},
-        IpcMode: 'private',
-        Ulimits: [{Name: 'core', Soft: 0, Hard: 0}],
-        AutoRemove: true,
-        Privileged: false,
       },
     });
   } catch (err) {
