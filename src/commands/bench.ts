@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
 import Table from 'cli-table3';
 import {JuneCommand} from '../cli/june-command.js';
-import {ctxSizeFlag, endpointFlag, gpuFlag, mirrorFlag, modelFlag, threadsFlag} from '../cli/flags.js';
+import {apiKeyFlag, ctxSizeFlag, endpointFlag, gpuFlag, mirrorFlag, modelFlag, profileFlag, threadsFlag} from '../cli/flags.js';
 import type {GpuSetting} from '../config.js';
 import {join} from 'node:path';
 import {
@@ -38,8 +38,8 @@ export default class Bench extends JuneCommand<BenchCommandResult> {
   static override flags = {
     model: modelFlag,
     endpoint: endpointFlag,
-    'api-key': Flags.string({description: 'Bearer token for --endpoint (env: JUNE_API_KEY, OPENAI_API_KEY).'}),
-    profile: Flags.string({description: 'A named profile from config.json (profiles.NAME).'}),
+    'api-key': apiKeyFlag,
+    profile: profileFlag,
     pp: Flags.integer({description: 'Prompt tokens to process per repetition (0 = skip).', default: 512, min: 0}),
     tg: Flags.integer({description: 'Tokens to generate per repetition (0 = skip).', default: 128, min: 0}),
     repetitions: Flags.integer({char: 'r', description: 'Repetitions (min/median/max over them).', default: 5, min: 1}),

@@ -9,7 +9,7 @@ import {type StartOptions, startAgentSession} from '../agents/start.js';
 import {TranscriptWriter, locateSession, readTranscript} from '../agents/transcript.js';
 import {changesAfter, restoreChanges} from '../agents/undo.js';
 import {JuneCommand} from '../cli/june-command.js';
-import {ctxSizeFlag, endpointFlag, gpuFlag, mirrorFlag, modelFlag, threadsFlag} from '../cli/flags.js';
+import {apiKeyFlag, ctxSizeFlag, endpointFlag, gpuFlag, mirrorFlag, modelFlag, profileFlag, threadsFlag} from '../cli/flags.js';
 import type {GpuSetting} from '../config.js';
 import {EXIT, JuneError} from '../errors.js';
 import {resolveMirror} from '../paths.js';
@@ -82,8 +82,8 @@ Files stay inside the workspace (default: the current directory); run_python and
     workspace: Flags.string({char: 'w', description: 'The directory the agent works in (default: the current directory).', helpValue: 'DIR'}),
     model: modelFlag,
     endpoint: endpointFlag,
-    'api-key': Flags.string({description: 'Key for --endpoint (default: JUNE_API_KEY, then OPENAI_API_KEY).'}),
-    profile: Flags.string({description: 'A named profile from config.json.'}),
+    'api-key': apiKeyFlag,
+    profile: profileFlag,
     approve: Flags.string({
       description: 'Tool classes that run without asking: auto, or a comma list of read, write, execute (default: read).',
       helpValue: 'CLASSES',

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
 import {DEFAULT_BUDGETS} from '../agents/budgets.js';
 import {JuneCommand} from '../cli/june-command.js';
-import {ctxSizeFlag, endpointFlag, gpuFlag, minTimeLimitFlag, mirrorFlag, modelFlag, threadsFlag, timeFactorFlag} from '../cli/flags.js';
+import {apiKeyFlag, ctxSizeFlag, endpointFlag, gpuFlag, minTimeLimitFlag, mirrorFlag, modelFlag, profileFlag, threadsFlag, timeFactorFlag} from '../cli/flags.js';
 import type {GpuSetting} from '../config.js';
 import {JuneError} from '../errors.js';
 import type {BaselinePlan, GateResult} from '../bench/gate/gate.js';
@@ -50,8 +50,8 @@ Gate: --gate BASELINE.json fails (exit 3) only when pass@1 dropped by more than 
     resume: Flags.string({description: 'Continue a run (its id, or its directory): generate only missing samples, score only unscored ones.', helpValue: 'ID|DIR'}),
     model: modelFlag,
     endpoint: endpointFlag,
-    'api-key': Flags.string({description: 'Bearer token for --endpoint (env: JUNE_API_KEY, OPENAI_API_KEY).'}),
-    profile: Flags.string({description: 'A named profile from config.json (profiles.NAME).'}),
+    'api-key': apiKeyFlag,
+    profile: profileFlag,
     n: Flags.integer({description: 'Samples per task (default 1; raise it with --resume to extend a run).', min: 1}),
     temperature: number(0, 5)({description: 'Sampling temperature (default 0: greedy).'}),
     'top-p': number(0, 1)({description: 'Nucleus sampling (default 0.95).'}),
