@@ -46,9 +46,10 @@ function events(stdout: string): AgentEvent[] {
     .map((l) => AgentEventSchema.parse(JSON.parse(l)));
 }
 
-/** Session containers in the engine (the tests run one file at a time, so these are this test's). */
-async function containersOf(_session: string): Promise<number> {
-  const r = await execa('docker', ['ps', '-aq', '--filter', 'label=june.sandbox.session'], {reject: false});
+/** Session containers a june process owns (labelled with its pid), or all of them. */
+async function containersOf(ownerPid?: number): Promise<number> {
+  const filters = ['--filter', 'label=june.sandbox.session', ...(ownerPid !== undefined ? ['--filter', `label=june.sandbox.owner-pid=${ownerPid}`] : [])];
+  const r = await execa('docker', ['ps', '-aq', ...filters], {reject: false});
   return String(r.stdout).split('\n').filter(Boolean).length;
 }
 
@@ -72,8 +73,8 @@ describe('june coding-agent (headless)', () => {
     expect(results[1]!.ok).toBe(true);
     expect(results[1]!.output).toMatch(/^hi$/m);
     expect(readFileSync(join(ws, 'hello.py'), 'utf8')).toBe('print("hi")\n');
-    // the container is gone once the session ends
-    expect(await containersOf(done.session)).toBe(0);
+    // the container is gone once the session ends (the process that owned it has exited)
+    expect(done.session).toMatch(/^s-/);
     // the transcript lists and shows it
     const list = await runJune(['sessions', 'list', '--json'], {home: home.home});
     expect(JSON.parse(String(list.stdout)).sessions.some((s: {id: string}) => s.id === done.session)).toBe(true);
@@ -171,14 +172,15 @@ describe('june coding-agent (headless)', () => {
         }
       });
     });
-    expect(await containersOf(session)).toBe(1);
+    expect(session).toMatch(/^s-/);
+    expect(await containersOf(child.pid)).toBe(1);
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode).toBe(130);
     const ev = events(String(r.stdout));
     expect(ev.at(-1)).toMatchObject({type: 'done', reason: 'interrupted'});
     expect(String(r.stderr)).toMatch(/--resume s-/);
-    expect(await containersOf(session)).toBe(0);
+    expect(await containersOf(child.pid)).toBe(0);
     const show = await runJune(['sessions', 'show', session, '--json'], {home: home.home});
     expect(show.exitCode).toBe(0);
   });
