@@ -1,5 +1,7 @@
 /** The flags that mean the same thing in every command, defined once. */
 import {Flags} from '@oclif/core';
+import type {GpuSetting} from '../config.js';
+import type {OpenModelOptions} from '../runtime/open-model.js';
 
 export const modelFlag = Flags.string({
   char: 'm',
@@ -65,3 +67,25 @@ export const profileFlag = Flags.string({
 export const apiKeyFlag = Flags.string({
   description: 'Bearer token for --endpoint (env: JUNE_API_KEY, OPENAI_API_KEY).',
 });
+
+/** The shared model flags as parsed by oclif. */
+export interface ModelFlagValues {
+  endpoint?: string | undefined;
+  'api-key'?: string | undefined;
+  profile?: string | undefined;
+  gpu?: string | undefined;
+  threads?: number | undefined;
+  'ctx-size'?: number | undefined;
+}
+
+/** The shared model flags as openModel options: only the ones given (one mapping for every command). */
+export function modelFlagOptions(f: ModelFlagValues): Pick<OpenModelOptions, 'endpoint' | 'apiKey' | 'profile' | 'gpu' | 'threads' | 'contextSize'> {
+  return {
+    ...(f.endpoint !== undefined ? {endpoint: f.endpoint} : {}),
+    ...(f['api-key'] !== undefined ? {apiKey: f['api-key']} : {}),
+    ...(f.profile !== undefined ? {profile: f.profile} : {}),
+    ...(f.gpu !== undefined ? {gpu: f.gpu as GpuSetting} : {}),
+    ...(f.threads !== undefined ? {threads: f.threads} : {}),
+    ...(f['ctx-size'] !== undefined ? {contextSize: f['ctx-size']} : {}),
+  };
+}

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
 import Table from 'cli-table3';
 import {JuneCommand} from '../cli/june-command.js';
-import {apiKeyFlag, ctxSizeFlag, endpointFlag, gpuFlag, mirrorFlag, modelFlag, profileFlag, threadsFlag} from '../cli/flags.js';
+import {apiKeyFlag, ctxSizeFlag, endpointFlag, gpuFlag, mirrorFlag, modelFlag, modelFlagOptions, profileFlag, threadsFlag} from '../cli/flags.js';
 import type {GpuSetting} from '../config.js';
 import {join} from 'node:path';
 import {
@@ -64,12 +64,7 @@ export default class Bench extends JuneCommand<BenchCommandResult> {
           config,
           signal: this.signal,
           ...(model !== undefined ? {model} : {}),
-          ...(flags.endpoint !== undefined ? {endpoint: flags.endpoint} : {}),
-          ...(flags['api-key'] !== undefined ? {apiKey: flags['api-key']} : {}),
-          ...(flags.profile !== undefined ? {profile: flags.profile} : {}),
-          ...(flags.gpu ? {gpu: flags.gpu as GpuSetting} : {}),
-          ...(flags.threads ? {threads: flags.threads} : {}),
-          ...(flags['ctx-size'] ? {contextSize: flags['ctx-size']} : {}),
+          ...modelFlagOptions(flags),
           ...(flags.mirror ? {mirror: flags.mirror} : {}),
         });
       },

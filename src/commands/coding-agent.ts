@@ -9,8 +9,7 @@ import {type StartOptions, startAgentSession} from '../agents/start.js';
 import {TranscriptWriter, locateSession, readTranscript} from '../agents/transcript.js';
 import {changesAfter, restoreChanges} from '../agents/undo.js';
 import {JuneCommand} from '../cli/june-command.js';
-import {apiKeyFlag, ctxSizeFlag, endpointFlag, gpuFlag, mirrorFlag, modelFlag, profileFlag, threadsFlag} from '../cli/flags.js';
-import type {GpuSetting} from '../config.js';
+import {apiKeyFlag, ctxSizeFlag, endpointFlag, gpuFlag, mirrorFlag, modelFlag, modelFlagOptions, profileFlag, threadsFlag} from '../cli/flags.js';
 import {EXIT, JuneError} from '../errors.js';
 import {resolveMirror} from '../paths.js';
 import {defaultFor, loadCatalog} from '../runtime/catalog.js';
@@ -165,12 +164,7 @@ Files stay inside the workspace (default: the current directory); run_python and
       openHost: () =>
         openModel({
           ...(model !== undefined ? {model} : {}),
-          ...(flags.endpoint !== undefined ? {endpoint: flags.endpoint} : {}),
-          ...(flags['api-key'] !== undefined ? {apiKey: flags['api-key']} : {}),
-          ...(flags.profile !== undefined ? {profile: flags.profile} : {}),
-          ...(flags.threads !== undefined ? {threads: flags.threads} : {}),
-          ...(flags['ctx-size'] !== undefined ? {contextSize: flags['ctx-size']} : {}),
-          ...(flags.gpu !== undefined ? {gpu: flags.gpu as GpuSetting} : {}),
+          ...modelFlagOptions(flags),
           ...(mirror !== undefined ? {mirror} : {}),
           config,
           signal: opening,

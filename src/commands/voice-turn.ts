@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
 import {createInterface} from 'node:readline';
 import {JuneCommand} from '../cli/june-command.js';
-import {apiKeyFlag, ctxSizeFlag, endpointFlag, gpuFlag, mirrorFlag, modelFlag, profileFlag, threadsFlag} from '../cli/flags.js';
+import {apiKeyFlag, ctxSizeFlag, endpointFlag, gpuFlag, mirrorFlag, modelFlag, modelFlagOptions, profileFlag, threadsFlag} from '../cli/flags.js';
 import type {GpuSetting} from '../config.js';
 import {JuneError, formatErrorLine, toJuneError} from '../errors.js';
 import type {AudioSink, OpenedPipeline, TurnInput, TurnLog, TurnResult} from '../pipeline/index.js';
@@ -113,11 +113,7 @@ export default class VoiceTurn extends JuneCommand<TurnResult | undefined> {
           config,
           signal: this.signal,
           ...(model !== undefined ? {model} : {}),
-          ...(flags.endpoint !== undefined ? {endpoint: flags.endpoint} : {}),
-          ...(flags['api-key'] !== undefined ? {apiKey: flags['api-key']} : {}),
-          ...(flags.profile !== undefined ? {profile: flags.profile} : {}),
-          ...(flags.gpu ? {gpu: flags.gpu as GpuSetting} : {}),
-          ...(llmThreads ? {threads: llmThreads} : {}),
+          ...modelFlagOptions({...flags, threads: llmThreads}),
           contextSize: flags['ctx-size'] ?? 2048,
           ...(mirror !== undefined ? {mirror} : {}),
         }),
