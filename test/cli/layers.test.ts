@@ -7,11 +7,11 @@
  * Sources are parsed with the TypeScript compiler: static imports, `import type`, re-exports,
  * dynamic `import()` and `require()` all count; comments and strings do not.
  */
-import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {dirname, join, relative, resolve, sep} from 'node:path';
 import ts from 'typescript';
 import {describe, expect, it} from 'vitest';
-import {repoRoot} from '../helpers/env.js';
+import {repoRoot, typeScriptSources} from '../helpers/env.js';
 
 interface Spec {
   line: number;
@@ -50,16 +50,6 @@ function specifiers(fileName: string, text: string): Spec[] {
   return out;
 }
 
-function sources(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...sources(p));
-    else if (/\.(ts|tsx|mts|cts)$/.test(name) && !name.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
-}
 
 /** The src/ folder a relative specifier lands in ('ui', 'commands', 'format.ts' …), or null for packages. */
 function target(srcRoot: string, fromFile: string, spec: string): string | null {
@@ -95,7 +85,7 @@ describe('layers', () => {
   const srcRoot = join(repoRoot, 'src');
 
   it('no file of the core imports src/ui, src/commands, src/cli or src/verify; the runtime imports nothing of Docker or the sandbox', () => {
-    const files = CORE.flatMap((d) => sources(join(srcRoot, d)));
+    const files = CORE.flatMap((d) => typeScriptSources(join(srcRoot, d)));
     expect(files.length).toBeGreaterThan(20);
     const violations = files.flatMap((f) => layerViolations(srcRoot, f, readFileSync(f, 'utf8')));
     expect(violations).toEqual([]);
@@ -105,12 +95,12 @@ describe('layers', () => {
     const ground = readFileSync(join(srcRoot, 'format.ts'), 'utf8');
     expect(ground).toMatch(/export function formatBytes/);
     expect(specifiers('format.ts', ground).filter((s) => s.text.startsWith('.'))).toEqual([]);
-    const definitions = sources(srcRoot).filter((f) => /function formatBytes\b/.test(readFileSync(f, 'utf8')));
+    const definitions = typeScriptSources(srcRoot).filter((f) => /function formatBytes\b/.test(readFileSync(f, 'utf8')));
     expect(definitions.map((f) => relative(srcRoot, f))).toEqual(['format.ts']);
   });
 
   it('verify sits above the layers: src/verify reaches Docker through src/sandbox, and nothing in src/runtime is named verify', () => {
-    expect(sources(join(srcRoot, 'runtime')).filter((f) => /verify/i.test(relative(srcRoot, f)))).toEqual([]);
+    expect(typeScriptSources(join(srcRoot, 'runtime')).filter((f) => /verify/i.test(relative(srcRoot, f)))).toEqual([]);
     const probes = readFileSync(join(srcRoot, 'verify', 'probes.ts'), 'utf8');
     expect(specifiers('verify/probes.ts', probes).some((s) => s.text.startsWith('../sandbox/'))).toBe(true);
   });

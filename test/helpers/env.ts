@@ -3,7 +3,7 @@
  * run the built CLI (bin/run.js) as a user would. Tests that need Docker, a model or a speech engine
  * call the require* helpers: under CI=true a missing one fails the test, it never skips.
  */
-import {mkdtempSync, rmSync, existsSync} from 'node:fs';
+import {mkdtempSync, readdirSync, rmSync, existsSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -83,3 +83,15 @@ export function requireSpeechEngines(): void {
 export const helloWav = join(sharedDir, 'audio', 'flite-rms-hello-can-you-hear-me.wav');
 export const foxWav = join(sharedDir, 'audio', 'flite-rms-quick-brown-fox.wav');
 export const whisperTestModel = join(sharedDir, 'models', 'whisper', 'for-tests-ggml-tiny.en.bin');
+
+/** Every TypeScript source file under `dir` (recursively; no .d.ts), for tests that read the code itself. */
+export function typeScriptSources(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...typeScriptSources(p));
+    else if (/\.(ts|tsx|mts|cts)$/.test(name) && !name.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}

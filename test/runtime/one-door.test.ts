@@ -6,11 +6,11 @@
  * mention node-llama-cpp or .gguf do not count, while static imports, `import type`, re-exports,
  * dynamic `import()` and `require()` all do.
  */
-import {readFileSync, readdirSync, statSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {join, relative, sep} from 'node:path';
 import ts from 'typescript';
 import {describe, expect, it} from 'vitest';
-import {repoRoot} from '../helpers/env.js';
+import {repoRoot, typeScriptSources} from '../helpers/env.js';
 
 const ENGINE = /^(node-llama-cpp|@node-llama-cpp\/)/;
 /** fs calls that read or open a file. */
@@ -50,27 +50,18 @@ function doorViolations(fileName: string, text: string): string[] {
   return found;
 }
 
-function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...sources(p));
-    else if (/\.(ts|tsx|mts|cts)$/.test(name) && !name.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
-}
 
 describe('one door to models', () => {
   it('no module of src/ outside src/runtime/ imports node-llama-cpp or opens a .gguf file itself', () => {
     const src = join(repoRoot, 'src');
-    const files = sources(src).filter((f) => !relative(src, f).startsWith(`runtime${sep}`));
+    const files = typeScriptSources(src).filter((f) => !relative(src, f).startsWith(`runtime${sep}`));
     expect(files.length).toBeGreaterThan(5);
     const violations = files.flatMap((f) => doorViolations(relative(repoRoot, f), readFileSync(f, 'utf8')));
     expect(violations).toEqual([]);
   });
 
   it('src/runtime/ is where node-llama-cpp is used (the scan sees it there)', () => {
-    const runtime = sources(join(repoRoot, 'src', 'runtime'));
+    const runtime = typeScriptSources(join(repoRoot, 'src', 'runtime'));
     const hits = runtime.flatMap((f) => doorViolations(relative(repoRoot, f), readFileSync(f, 'utf8')));
     expect(hits.some((h) => h.includes('embedded'))).toBe(true);
     expect(hits.some((h) => h.includes('gguf'))).toBe(true);
