@@ -5,19 +5,23 @@
  * folded for --resume. close() releases all of it: the container is removed.
  */
 import {realpath, stat} from 'node:fs/promises';
-import {JuneError, toJuneError} from '../errors.js';
+import {JuneError} from '../errors.js';
 import type {ModelHost} from '../runtime/model-host.js';
 import {type AgentOptions, openAgentSession} from './agent.js';
 import type {AgentSession} from './session-api.js';
 import {readTranscript} from './transcript.js';
+import type {ToolExecutor} from './tools/executor.js';
 import type {Executor} from './tools/types.js';
 
 export interface StartOptions extends Omit<AgentOptions, 'host' | 'executor' | 'executorUnavailable' | 'resume' | 'workspace'> {
   workspace: string;
   /** Opens the model (the caller knows the flags; typically openModel). */
   openHost: () => Promise<ModelHost>;
-  /** Starts the session container; a failure is reported once and run_* calls are refused with its hint. */
-  openExecutor?: (workspace: string) => Promise<Executor>;
+  /**
+   * Starts the session container (openToolExecutor): when Docker cannot give one, that is said once
+   * (onNote) and run_* calls are refused with the reason; other failures end the start.
+   */
+  openExecutor?: (workspace: string) => Promise<ToolExecutor>;
   /** An existing session to continue: {id, path} (from locateSession). */
   resume?: {id: string; path: string};
   /** Told once when the sandbox cannot be started. */
@@ -52,15 +56,16 @@ export async function startAgentSession(o: StartOptions): Promise<StartedSession
   let executor: Executor | null = null;
   let unavailable: string | undefined;
   if (o.openExecutor) {
+    let opened: ToolExecutor;
     try {
-      executor = await o.openExecutor(workspace);
+      opened = await o.openExecutor(workspace);
     } catch (err) {
-      const je = toJuneError(err);
-      if (je.code === 'INTERRUPTED') {
-        await host.close();
-        throw je;
-      }
-      unavailable = `${je.message}${je.hint ? ` — ${je.hint}` : ''}`;
+      await host.close();
+      throw err;
+    }
+    executor = opened.executor;
+    if (!opened.available) {
+      unavailable = opened.detail;
       o.onNote?.(`No sandbox for run_python/run_shell in this session: ${unavailable}`);
     }
   } else unavailable = 'this session was started without a sandbox';

@@ -15,7 +15,7 @@ import {resolveMirror} from '../paths.js';
 import {defaultFor, loadCatalog} from '../runtime/catalog.js';
 import {openModel} from '../runtime/open-model.js';
 import {ndjsonLine, textLine} from '../ui/agent-lines.js';
-import {agentTools} from '../agents/tools/index.js';
+import {agentTools, openToolExecutor} from '../agents/tools/index.js';
 import type {AgentTool} from '../agents/tools/types.js';
 
 const positive = (what: string) =>
@@ -169,10 +169,7 @@ Files stay inside the workspace (default: the current directory); run_python and
           config,
           signal: opening,
         }),
-      openExecutor: async (workspace) => {
-        const {openSessionContainer} = await import('../sandbox/session.js');
-        return openSessionContainer({workspace, build, signal: opening});
-      },
+      openExecutor: (workspace) => openToolExecutor({workspace, build, signal: opening}),
       onNote: (line) => process.stderr.write(`Warning: ${line}\n`),
     });
 
