@@ -218,7 +218,7 @@ describe('coding agent loop (scripted model)', () => {
     server.setScript((_req, v) => {
       meta(v);
       const r = v.recentResults();
-      if (r.length === 0) return {call: {name: 'run_js', arguments: {code: `console.log(${JSON.stringify('y'.repeat(100))}.repeat(40000))`}}};
+      if (r.length === 0) return {call: {name: 'run_js', arguments: {code: `console.log(${JSON.stringify('y'.repeat(100))}.repeat(3000))`}}};
       if (r.length === 1) return {call: {name: 'read_file', arguments: {path: 'big.txt', limit: 100000}}};
       return {text: 'read it'};
     });
