@@ -117,6 +117,7 @@ export class SessionContainer implements Executor {
   private readonly outputCap: number;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private closing: Promise<void> | null = null;
   private dead: string | null = null;
 
   constructor(container: Dockerode.Container, keepalive: NodeJS.ReadWriteStream, user: string, workspace: string, outputCap: number) {
@@ -237,15 +238,19 @@ export class SessionContainer implements Executor {
     return containerLimits(this.container);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Removes the container; every caller (the abort listener, the opener's close) waits for the same removal. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
     this.closed = true;
-    try {
-      await this.container.remove({force: true});
-    } catch {
-      // already gone (AutoRemove)
-    }
-    (this.keepalive as unknown as {destroy?: () => void}).destroy?.();
+    this.closing = (async () => {
+      try {
+        await this.container.remove({force: true});
+      } catch {
+        // already gone (AutoRemove)
+      }
+      (this.keepalive as unknown as {destroy?: () => void}).destroy?.();
+    })();
+    return this.closing;
   }
 }
 

@@ -161,6 +161,14 @@ describe('session container (real Docker)', () => {
     expect((await caughtJuneError(other.run(['true'], {timeoutMs: 1000}))).code).toBe('SANDBOX_FAILURE');
   });
 
+
+  it('Ctrl-C aborts the open signal, and a close() after it still waits until the container is removed', async () => {
+    const ac = new AbortController();
+    const other = await openSessionContainer({workspace: ws, signal: ac.signal});
+    ac.abort(); // the listener starts the removal; the command's own close() comes right after it
+    await other.close();
+    expect(await containerExists(other.id)).toBe(false);
+  });
   it('no container outlives a june process killed with -9', async () => {
     const dist = join(repoRoot, 'dist', 'sandbox', 'session.js');
     if (!existsSync(dist)) throw new Error('dist/ is missing: npm run build first (npm test does)');
