@@ -54,6 +54,32 @@ export interface Sandbox {
 interface Waiter {
   resolve: (slot: {c: RunnerContainer; slot: number}) => void;
   reject: (e: Error) => void;
+  /** Higher runs first (see jobPriority); equal ones in arrival order. */
+  priority: number;
+  seq: number;
+}
+
+/**
+ * Which waiting job gets a free slot: reference runs first (every sample of the task waits on
+ * one), then samples longest first — their expected cost is the reference's own time on the same
+ * tests, known by then. Longest-first keeps one long task (MBPP+'s Mbpp/599: ~20 s of reference,
+ * then ~20 s of sample, about a quarter of the dataset's work) from starting last behind hundreds of short
+ * ones while the other slots run dry. Scheduling only: no job, limit or verdict changes.
+ */
+export function jobPriority(job: {reference: true} | {reference: false; refTimesMs: number[] | null}): number {
+  if (job.reference) return Number.POSITIVE_INFINITY;
+  return job.refTimesMs ? job.refTimesMs.reduce((a, b) => a + b, 0) : 0;
+}
+
+/** The waiter a free slot goes to: highest priority, then the earliest. */
+export function nextWaiter(waiters: ReadonlyArray<Pick<Waiter, 'priority' | 'seq'>>): number {
+  let best = -1;
+  for (let i = 0; i < waiters.length; i++) {
+    const w = waiters[i]!;
+    const b = best < 0 ? undefined : waiters[best]!;
+    if (!b || w.priority > b.priority || (w.priority === b.priority && w.seq < b.seq)) best = i;
+  }
+  return best;
 }
 
 export class DockerSandbox implements Sandbox {
@@ -67,6 +93,7 @@ export class DockerSandbox implements Sandbox {
   private readonly hash: string;
   private closed = false;
   private seq = 0;
+  private waitSeq = 0;
   private uidSeq = 0;
   private starting = 0;
   /** Containers started over this sandbox's life (replacements included). */
@@ -171,14 +198,14 @@ export class DockerSandbox implements Sandbox {
       const c = this.containers.find((x) => x.alive && !x.poisoned && x.freeSlots.length > 0);
       if (!c) return;
       const slot = c.freeSlots.shift()!;
-      this.waiters.shift()!.resolve({c, slot});
+      this.waiters.splice(nextWaiter(this.waiters), 1)[0]!.resolve({c, slot});
     }
   }
 
-  private acquire(signal?: AbortSignal): Promise<{c: RunnerContainer; slot: number}> {
+  private acquire(priority: number, signal?: AbortSignal): Promise<{c: RunnerContainer; slot: number}> {
     if (this.closed) return Promise.reject(new JuneError('SANDBOX_FAILURE', 'the sandbox is closed'));
     return new Promise((resolve, reject) => {
-      const w: Waiter = {resolve, reject};
+      const w: Waiter = {resolve, reject, priority, seq: ++this.waitSeq};
       this.waiters.push(w);
       if (signal) {
         const onAbort = () => {
@@ -204,11 +231,11 @@ export class DockerSandbox implements Sandbox {
   }
 
   /** Runs a job on some slot; a container that dies under it gets one retry elsewhere. */
-  private async runJob(make: (id: string, slot: number) => Job, signal?: AbortSignal): Promise<{job: Job; result: RunnerResult | null; why?: string}> {
+  private async runJob(make: (id: string, slot: number) => Job, priority: number, signal?: AbortSignal): Promise<{job: Job; result: RunnerResult | null; why?: string}> {
     let lastWhy = '';
     let job: Job | undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
-      const {c, slot} = await this.acquire(signal);
+      const {c, slot} = await this.acquire(priority, signal);
       job = make(`j${++this.seq}`, slot);
       try {
         const result = await c.run(job, watchdogMs(job));
@@ -259,7 +286,7 @@ export class DockerSandbox implements Sandbox {
     const cached = await this.readCached(key);
     if (cached) return cached;
     this.referenceRuns++;
-    const {result, why} = await this.runJob((id, slot) => referenceJob(problem, id, slot), signal);
+    const {result, why} = await this.runJob((id, slot) => referenceJob(problem, id, slot), jobPriority({reference: true}), signal);
     if (!result) throw new JuneError('HARNESS_FAILURE', `reference run of ${problem.taskId} crashed its container: ${why}`, {hint: 'rerun with --verbose; check the dataset file'});
     let ref: Reference;
     try {
@@ -295,7 +322,8 @@ export class DockerSandbox implements Sandbox {
     let ref = testKind(problem) === 'io' ? await this.reference(problem, signal) : await this.cachedReference(problem);
     const judge = async (r: Reference | null): Promise<SampleVerdict> => {
       const t0 = performance.now();
-      const {job, result, why} = await this.runJob((id, slot) => sampleJob(problem, sample, r, limits, id, slot), signal);
+      const refTimesMs = r ? [...r.base.timesMs, ...(r.plus?.timesMs ?? [])] : null;
+      const {job, result, why} = await this.runJob((id, slot) => sampleJob(problem, sample, r, limits, id, slot), jobPriority({reference: false, refTimesMs}), signal);
       const wallMs = Math.round(performance.now() - t0);
       if (!result) return crashVerdict(job, why ?? 'unknown', wallMs);
       return verdictFromResult(job, result, wallMs, limits.strict ?? false);

@@ -215,14 +215,14 @@ class Sizes(unittest.TestCase):
                 if t is str or t is bytes:
                     total += len(x) + 2
                 elif t is list or t is tuple or t is set or t is frozenset:
-                    total += 2 + len(x)
+                    total += 2 + max(len(x) - 1, 0)
                     stack.extend(x)
                 elif isinstance(x, dict):
                     total += 2 + 2 * len(x)
                     stack.extend(dict.keys(x))
                     stack.extend(dict.values(x))
                 else:
-                    total += 1
+                    total += 3 if t is float else 1
                 if total > limit:
                     return True
             return False
@@ -257,6 +257,20 @@ class Sizes(unittest.TestCase):
             v = make(4)
             for limit in (0, 3, 10, 40, 200):
                 self.assertEqual(surely_larger(v, limit), slow(v, limit), (v, limit))
+                # and it is a lower bound: what it calls larger really encodes larger, however compact
+                try:
+                    text = json.dumps(enc(v), allow_nan=False, separators=(",", ":"))
+                except (NonPlain, ValueError, TypeError):
+                    continue
+                if surely_larger(v, limit):
+                    self.assertGreater(len(text), limit, (v, limit))
+
+    def test_surely_larger_counts_floats_at_their_shortest(self):
+        floats = [(57.22322518606262,) * 77] * 60_000  # like Mbpp/255 plus input 103: 4.6 M floats, 121 MB there
+        self.assertTrue(surely_larger(floats, MAX_REF_OUTPUT))
+        self.assertGreater(len(json.dumps(enc(floats[:1000]), separators=(",", ":"))) * 60, MAX_REF_OUTPUT)
+        self.assertFalse(surely_larger([0.0] * 10, 41))  # "[0.0,0.0,…]" is 41 characters: exact, not over
+        self.assertTrue(surely_larger([0.0] * 10, 40))
 
     def test_surely_larger_on_a_huge_output(self):
         huge = [(1,) * 77] * 500_000  # like MBPP+ Mbpp/255 plus input 85 (~1 GB of JSON), smaller

@@ -131,9 +131,11 @@ _TEXT_KINDS = frozenset({str, bytes})
 def surely_larger(v, limit):
     """True when v's encoding is surely over limit bytes: a lower bound of its JSON length, walked
     without copying and given up as soon as it passes the limit (a 1 GB output costs ~limit of work).
-    The bound: text len + 2, a list/tuple/set 2 + one per item, a dict 2 + two per item, anything else
+    The bound: text len + 2, a list/tuple/set 2 + one per comma, a dict 2 + two per item, a float 3
+    (every finite repr has three characters or more, "1.0"; inf and nan encode longer), anything else
     1, summed over the nesting. A sequence whose items are all exact scalars or all exact text is
-    summed at once (Mbpp/255's millions of 77-int tuples), which gives the same total."""
+    summed at once (Mbpp/255's millions of 77-float tuples, whose 121 MB of JSON this now refuses
+    without spending 8 s encoding it), which gives the same total."""
     total, stack = 0, [v]
     while stack:
         x = stack.pop()
@@ -141,10 +143,11 @@ def surely_larger(v, limit):
         if t is str or t is bytes:
             total += len(x) + 2
         elif t is list or t is tuple or t is set or t is frozenset:
-            total += 2 + len(x)
-            kinds = set(map(type, x))
+            total += 2 + max(len(x) - 1, 0)
+            types = list(map(type, x))
+            kinds = set(types)
             if kinds <= _SCALAR_KINDS:
-                total += len(x)
+                total += len(x) + (2 * types.count(float) if float in kinds else 0)
             elif kinds <= _TEXT_KINDS:
                 total += sum(map(len, x)) + 2 * len(x)
             else:
@@ -154,7 +157,7 @@ def surely_larger(v, limit):
             stack.extend(dict.keys(x))
             stack.extend(dict.values(x))
         else:
-            total += 1
+            total += 3 if t is float else 1
         if total > limit:
             return True
     return False
