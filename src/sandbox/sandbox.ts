@@ -63,8 +63,8 @@ interface Waiter {
  * Which waiting job gets a free slot: reference runs first (every sample of the task waits on
  * one), then samples longest first — their expected cost is the reference's own time on the same
  * tests, known by then. Longest-first keeps one long task (MBPP+'s Mbpp/599: ~20 s of reference,
- * then ~20 s of sample, about a quarter of the dataset's work) from starting last behind hundreds of short
- * ones while the other slots run dry. Scheduling only: no job, limit or verdict changes.
+ * then ~20 s of sample, about a third of the dataset's test time) from starting last behind hundreds
+ * of short ones while the other slots run dry. Scheduling only: no job, limit or verdict changes.
  */
 export function jobPriority(job: {reference: true} | {reference: false; refTimesMs: number[] | null}): number {
   if (job.reference) return Number.POSITIVE_INFINITY;

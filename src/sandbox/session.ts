@@ -116,7 +116,7 @@ export class SessionContainer implements Executor {
   private readonly keepalive: NodeJS.ReadWriteStream;
   private readonly outputCap: number;
   private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
+  /** Set by the first close(); every later one waits on the same removal. */
   private closing: Promise<void> | null = null;
   private dead: string | null = null;
 
@@ -132,7 +132,7 @@ export class SessionContainer implements Executor {
   }
 
   get alive(): boolean {
-    return !this.closed && this.dead === null;
+    return this.closing === null && this.dead === null;
   }
 
   /** Runs argv as the workspace owner under the per-command time limit; serialised. */
@@ -143,7 +143,7 @@ export class SessionContainer implements Executor {
   }
 
   private async runNow(argv: string[], o: RunOptions): Promise<CommandResult> {
-    if (this.closed) throw new JuneError('SANDBOX_FAILURE', 'the session container is closed', {hint: 'open a new session'});
+    if (this.closing !== null) throw new JuneError('SANDBOX_FAILURE', 'the session container is closed', {hint: 'open a new session'});
     if (this.dead) throw new JuneError('SANDBOX_FAILURE', `${this.dead}`, {hint: 'start a new session; see `june sandbox status`'});
     if (argv.length === 0) throw new JuneError('BAD_INPUT', 'run: empty argv');
     const t0 = performance.now();
@@ -241,7 +241,6 @@ export class SessionContainer implements Executor {
   /** Removes the container; every caller (the abort listener, the opener's close) waits for the same removal. */
   close(): Promise<void> {
     if (this.closing) return this.closing;
-    this.closed = true;
     this.closing = (async () => {
       try {
         await this.container.remove({force: true});
