@@ -79,5 +79,5 @@ for (const r of results) {
     console.log(`  cold floor (the references' own test time, run again by the samples, over ${r.parallel} slots): ${(r.floorMs / 1000).toFixed(2)} s  ratio ${(r.floorMs / r.baselineMs).toFixed(3)}`);
   for (const f of r.failed.slice(0, 10)) console.log(`    not passed: ${f}`);
 }
-console.log(JSON.stringify(results.map(({failed, floorMs, ...r}) => ({...r, notPassed: failed.length}))));
+console.log(JSON.stringify(results.map(({failed, floorMs: _floorMs, ...r}) => ({...r, notPassed: failed.length}))));
 rmSync(datasetsDir, {recursive: true, force: true});
