@@ -1,14 +1,11 @@
 /**
- * The machine and software a run used, for its reproducibility record: june, Node, the inference
- * engine's versions (read from its installed package files, never by loading it), CPU, memory, GPU.
+ * The machine and software a run used, for its reproducibility record: june's version, CPU, memory
+ * (the engine's versions are src/runtime/engine-version.ts).
  */
-import {existsSync, readFileSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {cpus, platform, release, totalmem, arch, availableParallelism} from 'node:os';
-import {createRequire} from 'node:module';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-
-const ENGINE_PACKAGE = ['node', 'llama', 'cpp'].join('-');
 
 function readJson(file: string): Record<string, unknown> | null {
   try {
@@ -27,32 +24,6 @@ export function juneVersion(): string {
     dir = dirname(dir);
   }
   return 'unknown';
-}
-
-/** The inference engine package's root directory, found from its resolved entry point. */
-function enginePackageDir(): string | null {
-  try {
-    let dir = dirname(createRequire(import.meta.url).resolve(ENGINE_PACKAGE));
-    for (let i = 0; i < 6; i++) {
-      const pkg = readJson(join(dir, 'package.json'));
-      if (pkg && pkg.name === ENGINE_PACKAGE) return dir;
-      dir = dirname(dir);
-    }
-  } catch {
-    // not installed
-  }
-  return null;
-}
-
-export function engineVersions(): {nodeLlamaCpp: string | null; llamaCpp: string | null} {
-  const dir = enginePackageDir();
-  if (!dir) return {nodeLlamaCpp: null, llamaCpp: null};
-  const pkg = readJson(join(dir, 'package.json'));
-  const info = existsSync(join(dir, 'llama', 'llama.cpp.info.json')) ? readJson(join(dir, 'llama', 'llama.cpp.info.json')) : null;
-  return {
-    nodeLlamaCpp: typeof pkg?.version === 'string' ? pkg.version : null,
-    llamaCpp: typeof info?.tag === 'string' ? `${String(info.llamaCppGithubRepo ?? 'llama.cpp')}@${info.tag}` : null,
-  };
 }
 
 export function machine(): {platform: string; cpu: string; cpuCount: number; memoryBytes: number} {

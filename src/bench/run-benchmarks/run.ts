@@ -38,7 +38,8 @@ import type {Efficiency} from '../report/types.js';
 import {JsonlAppender, ensureRunDir, newRunId, writeJsonAtomic} from '../run-store.js';
 import {AsyncQueue} from './async-queue.js';
 import {calibratedLimits, contentionFactor, planConcurrency} from './concurrency.js';
-import {engineVersions, juneVersion, machine} from './environment.js';
+import {engineVersions} from '../../runtime/engine-version.js';
+import {juneVersion, machine} from './environment.js';
 import {type Activity, RUN_FORMAT, type RunRecord, type SampleLine, sampleSeed} from './record.js';
 import {RUN_FILES, loadRun, locateRunDir, readRunRecord, reportData, sampleKey, scoreRun} from './run-view.js';
 

@@ -9,7 +9,9 @@ import type {GpuSetting} from '../../config.js';
 import {JuneError, isAbortError} from '../../errors.js';
 import {planModelLoad} from '../gguf/policy.js';
 import type {ChatTemplateReport, Generation, ModelHost} from '../model-host.js';
+import {engineVersions} from '../engine-version.js';
 import {EmbeddedModelHost} from './host.js';
+import {guardContextSampling} from './sampling-guard.js';
 
 export {EmbeddedModelHost, type LoadTimings} from './host.js';
 
@@ -98,6 +100,13 @@ async function load(o: EmbeddedLoadOptions): Promise<EmbeddedModelHost> {
     });
   }
   const t2 = performance.now();
+  try {
+    guardContextSampling(context, engineVersions().nodeLlamaCpp ?? '0.0.0');
+  } catch (err) {
+    await context.dispose();
+    await model.dispose();
+    throw err;
+  }
   const chatWrapper = lib.resolveChatWrapper(model);
   stats.loads++;
   return new EmbeddedModelHost(lib, plan, model, context, chatWrapper, {loadModelMs: t1 - t0, createContextMs: t2 - t1}, o.id ?? basename(o.path));
