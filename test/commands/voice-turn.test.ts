@@ -1,11 +1,13 @@
 /**
- * `june voice-turn` as a user runs it: the built CLI, real pocketsphinx, the tiny GGUF and espeak-ng.
+ * `june voice-turn` as a user runs it: the built CLI, real pocketsphinx, the tiny GGUF (embedded, and
+ * behind a real `june serve` for --endpoint) and espeak-ng.
  */
 import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {readAudioFile, rmsDbfs, encodeWav} from '../../src/pipeline/audio.js';
 import {TurnRecordSchema} from '../../src/pipeline/turn.js';
+import {startJuneServe} from '../runtime/serve-process.js';
 import {foxWav, helloWav, requireSpeechEngines, requireTinyModel, runJune, tempHome, whisperTestModel} from '../helpers/env.js';
 
 let home: string;
@@ -143,6 +145,29 @@ describe('june voice-turn', () => {
       other.cleanup();
     }
   }, 60_000);
+
+  it('--endpoint: the reply streams from a real OpenAI-compatible server (june serve on 127.0.0.1)', async () => {
+    const served = await startJuneServe(['--model', model, '--ctx-size', '2048'], home);
+    try {
+      const out = join(work, 'endpoint.wav');
+      const r = await june(['voice-turn', '--input', helloWav, '--output', out, '--endpoint', served.url, '--max-tokens', '16', '--json']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j.transcript).toContain('hello can you hear me');
+      expect(j.engines).toEqual({stt: 'pocketsphinx', tts: 'espeak-ng', llm: served.model});
+      expect(j.stages.llmFirstTokenMs).toBeGreaterThan(0);
+      expect((await readAudioFile(out)).info.durationMs).toBeGreaterThan(300);
+      // the server answered two chat requests: the session's one-token warm-up and the turn
+      const metrics = await (await fetch(`${served.url}/metrics`)).text();
+      expect(metrics).toMatch(/june_requests_total\{[^}]*route="\/v1\/chat\/completions"[^}]*status="200"[^}]*\} 2\b/);
+      const generated = Number(/^june_completion_tokens_total\{[^}]*\} (\d+)/m.exec(metrics)?.[1]);
+      expect(generated).toBeGreaterThan(1);
+      expect(generated).toBeLessThanOrEqual(1 + 16);
+    } finally {
+      served.proc.kill('SIGKILL');
+      await served.proc.catch(() => undefined);
+    }
+  }, 120_000);
 
   it('nothing to listen to is a usage error', async () => {
     const r = await june(['voice-turn', '--model', model]);
