@@ -1,6 +1,8 @@
 /**
  * The interactive agent: one ink app over an AgentSession. It renders the session's events (no
  * agent logic here), answers approval requests from the keyboard, and runs the slash commands.
+ * A task sent while a reply (or the opening, or a slash command) runs is queued, drawn above the
+ * prompt, and sent when the work before it ends; cancelling a reply drops the queue with a note.
  *
  * Rendering never slows generation: events are buffered as they are emitted and folded into the
  * view state in batches — streamed tokens at most every `flushMs` (≈30 fps), other events on the
@@ -75,6 +77,9 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
   const pendingExitCode = useRef(130);
   const opening = useRef(new AbortController());
   const history = useRef<string[]>([]);
+  /** Tasks sent while work was running, oldest first; `queued` is what is drawn. */
+  const queue = useRef<string[]>([]);
+  const [queued, setQueued] = useState<string[]>([]);
   const onView = useRef(props.onView);
   onView.current = props.onView;
 
@@ -178,6 +183,26 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
   const quitRef = useRef(quit);
   quitRef.current = quit;
 
+  const setQueue = (q: string[]) => {
+    queue.current = q;
+    setQueued(q);
+  };
+  /** Sends the oldest queued task once nothing runs (the session open, no reply, no command). */
+  const startNextQueued = () => {
+    if (quitting.current || !session.current || turn.current || busyRef.current) return;
+    const [next, ...rest] = queue.current;
+    if (next === undefined) return;
+    setQueue(rest);
+    startTurn(next);
+  };
+  /** A cancelled reply takes the queue with it: the user stopped the work, so nothing starts by itself. */
+  const dropQueue = () => {
+    const n = queue.current.length;
+    if (n === 0) return;
+    setQueue([]);
+    dispatch({type: 'ui_info', text: `${n} queued task${n === 1 ? '' : 's'} dropped with the cancelled reply (↑ brings ${n === 1 ? 'it' : 'them'} back)`});
+  };
+
   const startTurn = (task: string) => {
     const s = session.current;
     if (!s) return;
@@ -196,6 +221,8 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
         setBusyBoth(null);
         setHint((h) => (h === 'cancelling…' ? null : h));
         flush();
+        if (controller.signal.aborted) dropQueue();
+        else setTimeout(startNextQueued, 0);
       });
     turn.current = {controller, promise};
     setBusyBoth('reply');
@@ -252,6 +279,7 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
       dispatch(errorAction(err));
     } finally {
       setBusyBoth(null);
+      setTimeout(startNextQueued, 0);
     }
   };
 
@@ -266,9 +294,7 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
       void runCommand(cmd);
       return;
     }
-    if (!session.current) return dispatch({type: 'ui_info', text: 'the session is still opening… (↑ brings your text back)'});
-    if (turn.current || busyRef.current)
-      return dispatch({type: 'ui_info', text: 'a reply is running — wait for it, or Ctrl-C to cancel it (↑ brings your text back)'});
+    if (!session.current || turn.current || busyRef.current || queue.current.length > 0) return setQueue([...queue.current, text]);
     startTurn(text);
   };
 
@@ -325,6 +351,7 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
         }
         setPhase('ready');
         if (props.initialTask && alive) startTurn(props.initialTask);
+        else startNextQueued();
       },
       (error: unknown) => {
         opened.current = true;
@@ -347,7 +374,8 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
     return () => sig.removeEventListener('abort', onAbort);
   }, [props.quitSignal]);
 
-  const working = busy === 'reply' ? 'working — Ctrl-C cancels' : busy ? `${busy}…` : null;
+  const working = busy === 'reply' ? 'working — Ctrl-C cancels · Enter queues a task' : busy ? `${busy}…` : null;
+  const shownQueue = queued.slice(0, 3);
   const liveRows = Math.max(3, Math.min(12, Math.floor((rows || 24) / 3)));
   return (
     <Box flexDirection="column">
@@ -375,6 +403,16 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
             cancelTurn();
           }}
         />
+      ) : null}
+      {queued.length > 0 ? (
+        <Box flexDirection="column" marginTop={1}>
+          {shownQueue.map((q, i) => (
+            <Text key={i} color="gray" wrap="truncate-end">
+              queued › {q.replace(/\s*\n\s*/g, ' ⏎ ')}
+            </Text>
+          ))}
+          {queued.length > shownQueue.length ? <Text color="gray">…and {queued.length - shownQueue.length} more queued</Text> : null}
+        </Box>
       ) : null}
       {hint || working ? (
         <Box marginTop={1}>

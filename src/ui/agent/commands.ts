@@ -22,8 +22,8 @@ export const HELP_LINES = [
   '  /approve CLASSES   classes that run without asking: read,write,execute, auto or none',
   '  /model             the model that is loaded',
   '  /exit              quit (also Ctrl-D, or Ctrl-C twice on an empty prompt)',
-  'keys: Enter sends · \\ then Enter: a newline · ↑/↓ history',
-  '      Ctrl-C or Esc cancels a reply or a run · Ctrl-U clears the line',
+  'keys: Enter sends (queues it while a reply runs) · \\ then Enter: a newline · ↑/↓ history',
+  '      Ctrl-C or Esc cancels a reply or a run (and drops the queue) · Ctrl-U clears the line',
 ];
 
 /**

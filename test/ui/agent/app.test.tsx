@@ -126,6 +126,45 @@ describe('the interactive agent app', () => {
     expect(t.exits).toEqual([{exitCode: 0}]);
   });
 
+  it('a task sent while a reply runs is queued, drawn, and sent when the reply ends, in order', async () => {
+    const t = setup({tokenDelayMs: 2, streamTokens: 300});
+    await t.waitFor(/step 0\/30/);
+    await t.enter('stream it');
+    await t.waitFor(/beta9 /);
+    await t.enter('first after');
+    await t.enter('second after');
+    let f = await t.waitFor(/queued › second after/);
+    expect(f).toContain('queued › first after');
+    // not in the conversation until it is sent
+    expect(f).not.toMatch(/^\s*› first after/m);
+    f = await t.waitFor(/You said: second after/, 'both queued tasks answered', 15_000);
+    expect(f).not.toContain('queued ›');
+    const order = ['› stream it', 'You said: first after', '› second after', 'You said: second after'].map((x) => f.indexOf(x));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(t.session()?.turns).toEqual(['stream it', 'first after', 'second after']);
+  });
+
+  it('cancelling the reply drops the queue with a note; nothing starts by itself', async () => {
+    const t = setup({tokenDelayMs: 5, streamTokens: 2000});
+    await t.waitFor(/step 0\/30/);
+    await t.enter('stream it');
+    await t.waitFor(/beta9 /);
+    await t.enter('later one');
+    await t.waitFor(/queued › later one/);
+    await t.type('\u0003');
+    const f = await t.waitFor(/1 queued task dropped with the cancelled reply \(↑ brings it back\)/);
+    expect(f).toContain('■ interrupted');
+    expect(f).not.toContain('queued ›');
+    await sleep(100);
+    expect(t.session()?.turns).toEqual(['stream it']);
+    // ↑ brings it back; Enter sends it now
+    await t.type('\u001B[A');
+    await t.waitFor(/› later one/);
+    await t.type('\r');
+    await t.waitFor(/You said: later one/);
+  });
+
   it('/exit while a reply runs exits 130; Ctrl-C on a line with text clears it', async () => {
     const t = setup({tokenDelayMs: 5, streamTokens: 5000});
     await t.waitFor(/step 0\/30/);

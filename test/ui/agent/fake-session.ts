@@ -64,6 +64,8 @@ export class FakeSession implements AgentSession {
   closed = false;
   compacted = 0;
   cleared = 0;
+  /** Every task runTurn was given, in order. */
+  readonly turns: string[] = [];
   private step = 0;
   private contextUsed = 0;
   private writes: {path: string; before: string | null}[] = [];
@@ -175,6 +177,7 @@ export class FakeSession implements AgentSession {
   }
 
   async runTurn(task: string, options: {signal?: AbortSignal} = {}): Promise<DoneEvent> {
+    this.turns.push(task);
     const signal = options.signal;
     const t0 = Date.now();
     const stepAtStart = this.step;
