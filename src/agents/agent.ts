@@ -385,21 +385,6 @@ class Agent implements AgentSession {
           text = '';
         }
       }
-      // a constrained reply cut by the token limit before its JSON closed: a call cut short is an invalid
-      // call (answered, so the model can retry it shorter); a final answer cut short is the answer so far
-      if (embedded && calls.length === 0 && invalid.length === 0 && result.finishReason === 'length' && safeJson(result.text.trim()) === undefined) {
-        const cut = cutConstrained(result.text);
-        if (cut.kind === 'final') text = cut.text;
-        else {
-          text = '';
-          invalid.push({
-            id: `call_${randomBytes(8).toString('hex')}`,
-            name: cut.tool ?? '(cut off)',
-            rawArguments: result.text.slice(0, 2000),
-            error: `the reply was cut at ${result.usage.completionTokens} tokens before the call was complete: keep calls short (write big files in parts)`,
-          });
-        }
-      }
       if (calls.length === 0 && invalid.length === 0) {
         await this.pushMessage({role: 'assistant', content: text});
         await this.emit({type: 'message', text});
@@ -636,20 +621,6 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** What a constrained reply cut off mid-JSON was: a final answer (its text so far) or a call (its tool, if named). */
-export function cutConstrained(text: string): {kind: 'final'; text: string} | {kind: 'call'; tool: string | null} {
-  const fin = /^\s*\{\s*"final"\s*:\s*"/.exec(text);
-  if (fin) {
-    const body = text.slice(fin[0].length).replace(/\\+$/, '');
-    try {
-      return {kind: 'final', text: JSON.parse(`"${body}"`) as string};
-    } catch {
-      return {kind: 'final', text: body};
-    }
-  }
-  return {kind: 'call', tool: /^\s*\{\s*"tool"\s*:\s*"([^"]+)"/.exec(text)?.[1] ?? null};
 }
 
 function rawArgs(raw: string): unknown {

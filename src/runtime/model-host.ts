@@ -60,7 +60,8 @@ export interface GenerateOptions extends SamplingOptions {
   tools?: ToolSpec[];
   /**
    * How tool calls are produced. 'constrained': the model must answer with one declared call or a
-   * final answer, decoded under a JSON-schema grammar (embedded backend; works with tiny models).
+   * final answer, decoded under a JSON-schema grammar (embedded backend; works with tiny models);
+   * the final answer's text streams as `token` events while it decodes, a call streams nothing.
    * 'native': the chat template's own function calling. 'auto': native where the model supports
    * it, constrained otherwise.
    */
@@ -73,7 +74,9 @@ export interface GenerateOptions extends SamplingOptions {
   /**
    * What a call that fails validation (not JSON, an undeclared tool, a schema violation) does:
    * 'throw' (default) rejects with INFERENCE_FAILED; 'return' puts it in result.invalidToolCalls
-   * (id, name, raw arguments, error) so an agent can answer it with the error and go on.
+   * (id, name, raw arguments, error) so an agent can answer it with the error and go on — a
+   * constrained call cut off by maxTokens too (finishReason 'length'; with 'throw' it comes back as
+   * its raw partial JSON text).
    */
   invalidToolCalls?: 'throw' | 'return';
 }

@@ -229,11 +229,46 @@ describe('embedded backend: tool calls (constrained mode)', () => {
     expect(second.usage.cachedPromptTokens).toBeGreaterThan(r.usage.promptTokens / 2);
   });
 
-  it('a final answer is {"final": …} under the grammar; cut off by maxTokens it comes back raw with finishReason length', async () => {
-    const r = await host.chat(ask, {tools, toolMode: 'constrained', maxTokens: 12, temperature: 0.8, seed: 1}).result;
-    expect(r.finishReason).toBe('length');
-    expect(r.toolCalls).toEqual([]);
-    expect(r.text).toMatch(/^\{\s*"final"\s*:\s*"/);
+  it('a final answer streams while it decodes (its JSON string\'s text, token by token); a call streams nothing', async () => {
+    let finals = 0;
+    for (let seed = 1; seed <= 6; seed++) {
+      const gen = host.chat(ask, {tools, toolMode: 'constrained', maxTokens: 200, temperature: 0.8, seed});
+      const tokens = (await collect(gen)).flatMap((e) => (e.type === 'token' ? [e.text] : []));
+      const r = await gen.result;
+      if (r.toolCalls.length > 0) {
+        expect(tokens).toEqual([]);
+        continue;
+      }
+      // the text streamed is the answer itself, never its JSON
+      expect(tokens.join('')).toBe(r.text);
+      expect(r.text).not.toMatch(/^\s*\{\s*"final"/);
+      if (r.text.length > 20) expect(tokens.length).toBeGreaterThan(3);
+      if (r.finishReason === 'stop') finals++;
+    }
+    expect(finals).toBeGreaterThan(0);
+  });
+
+  it('cut off by maxTokens: a final answer is the text so far (finishReason length); a call is an invalid call the caller can answer', async () => {
+    const gen = host.chat(ask, {tools, toolMode: 'constrained', maxTokens: 12, temperature: 0.8, seed: 1});
+    const tokens = (await collect(gen)).flatMap((e) => (e.type === 'token' ? [e.text] : []));
+    const r = await gen.result;
+    if (r.toolCalls.length === 0) {
+      expect(r.finishReason).toBe('length');
+      expect(tokens.join('')).toBe(r.text);
+    }
+    // greedy decoding answers with a call (the first test): 8 tokens cut it mid-JSON
+    const cut = host.chat(ask, {tools, toolMode: 'constrained', maxTokens: 8, temperature: 0, invalidToolCalls: 'return'});
+    const cutEvents = await collect(cut);
+    const c = await cut.result;
+    expect(cutEvents.some((e) => e.type === 'token')).toBe(false);
+    expect(c).toMatchObject({text: '', toolCalls: [], finishReason: 'length'});
+    expect(c.invalidToolCalls).toHaveLength(1);
+    expect(c.invalidToolCalls![0]!.rawArguments).toMatch(/^\{\s*"tool"/);
+    expect(c.invalidToolCalls![0]!.error).toBe('the reply was cut at 8 tokens before the call was complete: keep calls short (write big files in parts)');
+    // without invalidToolCalls 'return' the cut call is its raw partial JSON
+    const raw = await host.chat(ask, {tools, toolMode: 'constrained', maxTokens: 8, temperature: 0}).result;
+    expect(raw.finishReason).toBe('length');
+    expect(raw.text).toBe(c.invalidToolCalls![0]!.rawArguments);
   });
 
   it('tools with complete() or with jsonSchema are BAD_INPUT', async () => {

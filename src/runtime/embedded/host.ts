@@ -42,10 +42,12 @@ import type {
   ToolSpec,
 } from '../model-host.js';
 import {Channel} from './channel.js';
+import {ConstrainedReplyStream} from './constrained-stream.js';
 import {toConstrainedHistory, toNativeHistory} from './history.js';
 import {
   constrainedToolsPrompt,
   constrainedTurnSchema,
+  cutCallName,
   newCallId,
   parseConstrainedAnswer,
   toGrammarSchema,
@@ -325,9 +327,12 @@ export class EmbeddedModelHost implements ModelHost {
         const cached = Math.min(seq.compareContextTokens(promptTokens).firstDifferentIndex, Math.max(0, promptTokens.length - 1));
         const meter = seq.tokenMeter.getState();
         let firstTokenAt: number | null = null;
-        const streamText = toolMode !== 'constrained';
+        // under the tool grammar only a final answer's text streams (decoded from its JSON string)
+        const constrained = toolMode === 'constrained' ? new ConstrainedReplyStream() : null;
         const onTextChunk = (text: string): void => {
-          if (streamText && text.length > 0) channel.push({type: 'token', text});
+          if (text.length === 0) return;
+          const piece = constrained ? constrained.push(text) : text;
+          if (piece.length > 0) channel.push({type: 'token', text: piece});
         };
         const onToken = (): void => {
           firstTokenAt ??= performance.now();
@@ -389,8 +394,9 @@ export class EmbeddedModelHost implements ModelHost {
             if (call) toolCalls.push(call);
           }
           if (invalid?.length) finishReason = 'tool_calls';
-        } else if (toolMode === 'constrained' && finishReason !== 'abort') {
-          const answer = parseConstrainedAnswer(text.trim(), tools, invalid !== null);
+        } else if (constrained) {
+          const streamed = constrained.answer;
+          const answer = finishReason === 'abort' ? null : parseConstrainedAnswer(text.trim(), tools, invalid !== null);
           if (answer?.kind === 'call') {
             toolCalls.push(answer.call);
             text = '';
@@ -402,11 +408,22 @@ export class EmbeddedModelHost implements ModelHost {
           } else if (answer?.kind === 'final') {
             text = answer.text;
             if (finishReason === 'length') finishReason = 'stop';
+          } else if (finishReason === 'abort' || constrained.state === 'final') {
+            // cancelled, or cut off by maxTokens inside a final answer: the answer so far
+            text = streamed;
+          } else if (invalid !== null) {
+            // a call cut off by maxTokens: an invalid call the caller answers (the model can retry shorter)
+            invalid.push({
+              id: newCallId(),
+              name: cutCallName(text) ?? '(cut off)',
+              rawArguments: text.slice(0, 2000),
+              error: `the reply was cut at ${used.usedOutputTokens} tokens before the call was complete: keep calls short (write big files in parts)`,
+            });
+            text = '';
           }
-          // otherwise (cut off by maxTokens) the raw partial JSON is returned with finishReason 'length'
-          if (text.length > 0) channel.push({type: 'token', text});
-        } else if (toolMode === 'constrained' && text.length > 0) {
-          channel.push({type: 'token', text});
+          // otherwise a call cut off by maxTokens comes back as its raw partial JSON, finishReason 'length'
+          const rest = text.startsWith(streamed) ? text.slice(streamed.length) : text;
+          if (rest.length > 0) channel.push({type: 'token', text: rest});
         }
         for (const call of toolCalls) channel.push({type: 'tool_call', call});
         return {

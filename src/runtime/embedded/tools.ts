@@ -152,6 +152,11 @@ export function validateOrCollect(
   }
 }
 
+/** The tool a constrained call cut off mid-JSON was naming, when its name was complete. */
+export function cutCallName(text: string): string | null {
+  return /^\s*\{\s*"tool"\s*:\s*"([^"]+)"/.exec(text)?.[1] ?? null;
+}
+
 /**
  * Parses a constrained turn's JSON. Returns null when the text is not a complete answer (cut off).
  * A call that fails validation throws INFERENCE_FAILED, or with `returnInvalid` comes back as
