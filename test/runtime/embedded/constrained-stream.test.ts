@@ -1,5 +1,6 @@
 /** Streaming a constrained turn's final answer while its JSON is still being written. */
 import {describe, expect, it} from 'vitest';
+import {mulberry32} from '../../../src/bench/gate/stats.js';
 import {ConstrainedReplyStream} from '../../../src/runtime/embedded/constrained-stream.js';
 
 /** Feeds `raw` in the given chunk sizes (cycled); returns the pieces streamed and the stream. */
@@ -12,18 +13,6 @@ function feed(raw: string, sizes: number[]): {pieces: string[]; s: ConstrainedRe
     i += n;
   }
   return {pieces: pieces.filter(Boolean), s};
-}
-
-/** A small deterministic PRNG (mulberry32): the property test is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('ConstrainedReplyStream', () => {
@@ -73,7 +62,8 @@ describe('ConstrainedReplyStream', () => {
   });
 
   it('property: any chunking of any JSON-encoded answer streams exactly the answer', () => {
-    const next = rng(20261201);
+    // deterministic: the same 300 cases on every run
+    const next = mulberry32(20261201);
     const alphabet = ['a', 'Z', ' ', '"', '\\', '\n', '\t', '/', 'é', '😀', '—', '\u0001', '{', '}', ':', ','];
     for (let t = 0; t < 300; t++) {
       let answer = '';
