@@ -56,9 +56,9 @@ export interface OpenVoiceOptions {
   threads?: number;
   env?: Env;
   /**
-   * Warm every engine before turn 1 (default true): the recogniser hears one synthesised sentence
-   * (pocketsphinx finishes loading its model), and the system prompt goes through the model once
-   * (turn 1 finds it in the KV cache).
+   * Warm every engine before turn 1 (default true): the recogniser finishes loading its model
+   * (pocketsphinx waits for it; whisper hears one synthesised sentence), and the system prompt goes
+   * through the model once (turn 1 finds it in the KV cache).
    */
   warmUp?: boolean;
 }
@@ -125,8 +125,9 @@ export async function openVoicePipeline(o: OpenVoiceOptions): Promise<OpenedPipe
   };
 }
 
-/** One synthesised sentence through the recogniser: its model is loaded and warm afterwards. */
+/** The recogniser's model loaded: its own ready(), else one synthesised sentence through it. */
 async function warmStt(stt: SttEngine, tts: TtsEngine): Promise<void> {
+  if (stt.ready) return stt.ready();
   const sink = new MemorySink();
   for await (const chunk of tts.synthesize('Hello, can you hear me?')) sink.write(chunk);
   const pcm = sink.pcm();

@@ -35,6 +35,12 @@ export interface SttEngine {
   readonly detail: string;
   /** noResultMs: how long a streaming engine waits for a result after the end (pocketsphinx). */
   begin(options?: {noResultMs?: number}): SttSession;
+  /**
+   * Resolves once the engine's model has loaded, for engines whose recognition adapts across
+   * utterances and so must not be warmed with a voice that is not the user's (pocketsphinx: live
+   * cepstral mean normalisation). Engines without it are warmed by hearing one sentence.
+   */
+  ready?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,6 +62,10 @@ export const POCKETSPHINX_TUNING = ['-fwdflat', 'no', '-vad_postspeech', '25'];
 const POCKETSPHINX_NO_RESULT_MS = 60_000;
 const IDLE_POLL_MS = 100;
 const IDLE_POLLS = 5;
+/** Where /proc cannot tell that the decoder finished loading: about twice its measured load (≈ 1.7 s). */
+const LOAD_WAIT_MS = 3500;
+/** ready() gives up waiting after this long (turn 1 then pays what is left of the load). */
+const READY_CAP_MS = 30_000;
 
 /**
  * Whether the shell's pipeline (`cat` and the decoder) is idle: every process blocked (state S) and
@@ -115,6 +125,33 @@ export class PocketsphinxEngine implements SttEngine {
     if (!existsSync(POCKETSPHINX_MODEL_DIR))
       throw new JuneError('ENGINE_MISSING', `pocketsphinx's English model is not installed (${POCKETSPHINX_MODEL_DIR} missing)`, {hint: 'apt-get install pocketsphinx-en-us'});
     return new PocketsphinxEngine(bin);
+  }
+
+  /**
+   * The decoder has loaded its model once it sits blocked on its (empty) input with no CPU used for
+   * IDLE_POLLS polls. Never fed a warm-up sentence: its live CMN would start turn 1 from that voice's
+   * means — measured, a synthesised "Hello, can you hear me?" before the fox clip made turn 1 read
+   * "…the lazy to all the web or to this money and warm"; with ready() turn 1 reads as turn 2 does.
+   */
+  async ready(): Promise<void> {
+    const t0 = performance.now();
+    let last = pipelineState(this.child.pid);
+    let idle = 0;
+    for (;;) {
+      if (this.exited) throw this.exited;
+      const waited = performance.now() - t0;
+      if (waited >= READY_CAP_MS) return;
+      await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
+      const now = pipelineState(this.child.pid);
+      if (!now || !last) {
+        if (waited >= LOAD_WAIT_MS) return;
+        last = now;
+        continue;
+      }
+      idle = now.allSleeping && now.ticks === last.ticks ? idle + 1 : 0;
+      last = now;
+      if (idle >= IDLE_POLLS) return;
+    }
   }
 
   begin(options: {noResultMs?: number} = {}): SttSession {

@@ -13,7 +13,7 @@ import type {AudioChunk, TtsEngine} from '../../src/pipeline/tts.js';
 import {type TurnResult, TurnResultSchema, runTurn} from '../../src/pipeline/turn.js';
 import type {Generation, GenerationEvent, GenerationResult, ModelHost} from '../../src/runtime/model-host.js';
 import {openModel} from '../../src/runtime/open-model.js';
-import {helloWav, requireSpeechEngines, requireTinyModel, whisperTestModel} from '../helpers/env.js';
+import {foxWav, helloWav, requireSpeechEngines, requireTinyModel, whisperTestModel} from '../helpers/env.js';
 import {expectJuneError} from '../helpers/errors.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -141,6 +141,19 @@ describe('round trip: pocketsphinx → tiny GGUF → espeak-ng', () => {
     p = await openVoicePipeline({stt: 'pocketsphinx', tts: 'espeak-ng', maxTokens: 24, openLlm: () => openModel({model, contextSize: 1024, threads: 1})});
   });
   afterAll(async () => p?.close());
+
+  // first in this block: the recogniser has heard nothing but the warm-up
+  it('turn 1 after the warm-up hears a clip exactly as turn 2 does (no other voice warmed the recogniser)', async () => {
+    const {input} = await loadClip(foxWav);
+    const heard: string[] = [];
+    for (let turn = 0; turn < 2; turn++) {
+      const s = p.stt.begin();
+      s.write(input.pcm.samples);
+      heard.push(await s.end());
+    }
+    expect(heard[0]).toContain('the quick brown fox jumps over the lazy dog');
+    expect(heard[0]).toBe(heard[1]);
+  });
 
   for (const mode of ['streamed', 'sequential'] as const)
     it(`${mode}: hears "hello can you hear me" and answers with non-silent audio of plausible length`, async () => {
