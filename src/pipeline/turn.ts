@@ -147,6 +147,15 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * Delivers samples [from, to) to the session in 20 ms frames; at real-time pace the frame ending at
  * sample k is written at `clockStart + k / rate`.
  */
+/**
+ * Audio past the energy gate's end of speech that still goes to the recogniser (like a VAD's speech
+ * padding): a last word's quiet tail — a nasal, a fricative — sits below the gate. Measured with
+ * pocketsphinx, the fox clip cut at the gate read "…sunday and four" in 10 of 10 turns; with 100 or
+ * 200 ms more of the clip, "…sunny and warm" in 10 of 10 (hello clip right either way). Delivered
+ * after the last voiced sample, so it counts in the dead air at real-time pace.
+ */
+export const POST_ROLL_MS = 150;
+
 async function deliver(write: (pcm: Int16Array) => void, pcm: Pcm, from: number, to: number, realtime: boolean, clockStart: number, signal?: AbortSignal): Promise<void> {
   if (!realtime) {
     if (to > from) write(pcm.samples.subarray(from, to));
@@ -183,8 +192,10 @@ export async function runTurn(p: VoicePipeline, input: TurnInput, o: TurnOptions
     const clockStart = performance.now();
     await deliver(session.write, pcm, 0, endOfSpeech, realtime, clockStart, o.signal);
     tSpeechEnd = performance.now();
-    // the seed's way: the whole file, trailing silence included, before recognition ends
-    if (mode === 'sequential') await deliver(session.write, pcm, endOfSpeech, pcm.samples.length, realtime, clockStart, o.signal);
+    // the seed's way: the whole file, trailing silence included, before recognition ends; streamed,
+    // the post-roll (a quiet word ending below the gate), in the dead air
+    const upTo = mode === 'sequential' ? pcm.samples.length : Math.min(pcm.samples.length, endOfSpeech + Math.round((POST_ROLL_MS / 1000) * pcm.sampleRate));
+    await deliver(session.write, pcm, endOfSpeech, upTo, realtime, clockStart, o.signal);
     speechMs = (endOfSpeech / pcm.sampleRate) * 1000;
   }
   const transcript = (await session.end(o.signal)).trim();

@@ -175,4 +175,12 @@ describe('round trip: pocketsphinx → tiny GGUF → espeak-ng', () => {
       expectStagesAddUp(r);
       expect(r.stages.sttMs).toBeGreaterThan(0);
     });
+
+  it('streamed, a last word\'s quiet tail below the energy gate still reaches the recogniser (the post-roll)', async () => {
+    const {input} = await loadClip(foxWav);
+    for (let turn = 0; turn < 2; turn++) {
+      const o = await runTurn(p, input, {sink: new MemorySink(), mode: 'streamed'});
+      expect(o.result.transcript).toBe('the quick brown fox jumps over the lazy dog will the weather today is sunny and warm');
+    }
+  });
 });
