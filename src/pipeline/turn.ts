@@ -153,7 +153,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * pocketsphinx, the fox clip cut at the gate read "…sunday and four" in 10 of 10 turns; with 100 or
  * 200 ms more of the clip, "…sunny and warm" in 10 of 10 (hello clip right either way). Delivered
  * after the last voiced sample, so it counts in the dead air at real-time pace: the benchmark's
- * streamed median went from 93 to 190-208 ms (150 ms of post-roll: 261 ms).
+ * streamed median went from 93 to 191-208 ms (150 ms of post-roll: 261 ms).
  */
 export const POST_ROLL_MS = 100;
 
