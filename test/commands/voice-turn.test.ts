@@ -146,7 +146,7 @@ describe('june voice-turn', () => {
     }
   }, 60_000);
 
-  it('--endpoint: the reply streams from a real OpenAI-compatible server (june serve on 127.0.0.1)', async () => {
+  it('--endpoint and --profile: the reply streams from a real OpenAI-compatible server (june serve on 127.0.0.1)', async () => {
     const served = await startJuneServe(['--model', model, '--ctx-size', '2048'], home);
     try {
       const out = join(work, 'endpoint.wav');
@@ -163,6 +163,19 @@ describe('june voice-turn', () => {
       const generated = Number(/^june_completion_tokens_total\{[^}]*\} (\d+)/m.exec(metrics)?.[1]);
       expect(generated).toBeGreaterThan(1);
       expect(generated).toBeLessThanOrEqual(1 + 16);
+
+      // the same server named by a profile in config.json
+      const other = tempHome('june-voice-profile-');
+      try {
+        writeFileSync(join(other.home, 'config.json'), JSON.stringify({profiles: {box: {endpoint: served.url}}}));
+        const p = await runJune(['voice-turn', '--input', helloWav, '--output', join(work, 'profile.wav'), '--profile', 'box', '--max-tokens', '8', '--json'], {home: other.home});
+        expect(p.exitCode, String(p.stderr)).toBe(0);
+        expect(JSON.parse(String(p.stdout)).engines.llm).toBe(served.model);
+        const after = await (await fetch(`${served.url}/metrics`)).text();
+        expect(after).toMatch(/june_requests_total\{[^}]*route="\/v1\/chat\/completions"[^}]*status="200"[^}]*\} 4\b/);
+      } finally {
+        other.cleanup();
+      }
     } finally {
       served.proc.kill('SIGKILL');
       await served.proc.catch(() => undefined);
