@@ -69,13 +69,20 @@ export async function fitContext(
     count = await counter.count(current, options);
     how = 'summary';
   }
+  // nothing older to fold or elide (a short conversation whose reply reservation crosses 75 %): the
+  // conversation stays as it is (its KV cache too), and only the reply budget shrinks to fit
+  const unchanged = current.length === messages.length && current.every((m, i) => m === messages[i]);
+  if (unchanged) {
+    current = messages;
+    count = before;
+  }
   let reply = replyTokens;
   if (count + reply > contextSize) reply = contextSize - count;
   if (reply < Math.min(64, replyTokens))
     throw new JuneError('CONTEXT_OVERFLOW', `the request needs ${count} tokens and the context holds ${contextSize}, even after compaction`, {
       hint: 'raise --ctx-size (or the server\'s context length), or start a new session with a shorter task',
     });
-  return {messages: current, promptTokens: count, replyTokens: reply, compaction: {before, after: count, how}};
+  return {messages: current, promptTokens: count, replyTokens: reply, compaction: unchanged ? null : {before, after: count, how}};
 }
 
 const ELIDED = '[output elided to save context';

@@ -155,6 +155,13 @@ describe('context', () => {
     const r1 = await fitContext(bytesCounter, conv(12), {}, 4000, 200);
     expect(r1.compaction).not.toBeNull();
     expect(r1.promptTokens + r1.replyTokens).toBeLessThanOrEqual(4000);
+    // a short conversation whose reply reservation crosses 75 %: nothing to fold, so no compaction
+    // (the same messages, the KV cache kept), only the reply budget shrinks to what fits
+    const short: ChatMessage[] = [{role: 'system', content: 'x'.repeat(2400)}, {role: 'user', content: 'go'}];
+    const r2 = await fitContext(bytesCounter, short, {}, 4000, 3500);
+    expect(r2.compaction).toBeNull();
+    expect(r2.messages).toBe(short);
+    expect(r2.promptTokens + r2.replyTokens).toBe(4000);
     const huge: ChatMessage[] = [{role: 'system', content: 'x'.repeat(30_000)}, {role: 'user', content: 'go'}];
     await expect(fitContext(bytesCounter, huge, {}, 4000, 200)).rejects.toMatchObject({code: 'CONTEXT_OVERFLOW'});
   });
