@@ -231,7 +231,9 @@ describe('june coding-agent with the tiny GGUF (real constrained calls)', () => 
     for (const c of calls) expect([...names, '(cut off)']).toContain(c.name);
     for (const [i, c] of calls.entries()) if (!names.includes(c.name) || results[i]!.output.startsWith('Invalid tool call')) expect(results[i]!.ok).toBe(false);
     // whatever the random model wrote, it stayed inside the workspace
-    const usage = ev.filter((e) => e.type === 'usage');
+    const usage = ev.filter((e): e is Extract<AgentEvent, {type: 'usage'}> => e.type === 'usage');
     expect(usage.length).toBeGreaterThan(0);
+    // no request was sent that could not fit: prompt + reply within the context, every time
+    for (const u of usage) expect(u.contextUsed).toBeLessThanOrEqual(u.contextSize);
   }, 300_000);
 });

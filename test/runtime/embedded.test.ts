@@ -271,6 +271,22 @@ describe('embedded backend: tool calls (constrained mode)', () => {
     expect(raw.text).toBe(c.invalidToolCalls![0]!.rawArguments);
   });
 
+  it('countTokens is exact: it equals the prompt a chat with tools then reports (calls and results in the history)', async () => {
+    expect(typeof host.countTokens).toBe('function');
+    const first = await host.chat(ask, {tools, toolMode: 'constrained', maxTokens: 120, temperature: 0}).result;
+    const history: ChatMessage[] = [
+      ...ask,
+      {role: 'assistant', content: '', toolCalls: first.toolCalls},
+      {role: 'tool', content: 'export const x = 1;\n'.repeat(20), toolCallId: first.toolCalls[0]?.id ?? 'call_x'},
+    ];
+    for (const messages of [ask, history]) {
+      const opts = {tools, toolMode: 'constrained' as const, maxTokens: 4, temperature: 0};
+      const counted = await host.countTokens(messages, opts);
+      const r = await host.chat(messages, opts).result;
+      expect(counted).toEqual({tokens: r.usage.promptTokens, exact: true});
+    }
+  });
+
   it('tools with complete() or with jsonSchema are BAD_INPUT', async () => {
     await expect(host.complete('x', {tools}).result).rejects.toMatchObject({code: 'BAD_INPUT'});
     await expect(host.chat(ask, {tools, jsonSchema: {type: 'object'}}).result).rejects.toMatchObject({code: 'BAD_INPUT'});

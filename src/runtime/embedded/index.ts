@@ -112,7 +112,11 @@ async function load(o: EmbeddedLoadOptions): Promise<EmbeddedModelHost> {
   return new EmbeddedModelHost(lib, plan, model, context, chatWrapper, {loadModelMs: t1 - t0, createContextMs: t2 - t1}, o.id ?? basename(o.path));
 }
 
-/** A caller's handle on a shared EmbeddedModelHost; close() releases only this handle. */
+/**
+ * A caller's handle on a shared EmbeddedModelHost; close() releases only this handle. It forwards
+ * every ModelHost method the host has — an optional one left out (countTokens once was) makes
+ * callers fall back silently (the agent counted prompts by bytes and overflowed the context).
+ */
 class EmbeddedHandle implements ModelHost {
   private released = false;
   constructor(
@@ -130,6 +134,9 @@ class EmbeddedHandle implements ModelHost {
   }
   chatTemplateReport(): Promise<ChatTemplateReport> {
     return this.host.chatTemplateReport();
+  }
+  countTokens(...args: Parameters<EmbeddedModelHost['countTokens']>): ReturnType<EmbeddedModelHost['countTokens']> {
+    return this.host.countTokens(...args);
   }
   async close(): Promise<void> {
     if (this.released) return;
