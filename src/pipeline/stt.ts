@@ -90,6 +90,20 @@ function pipelineState(shellPid: number | undefined): {allSleeping: boolean; tic
   }
 }
 
+/** Each call polls once: how many polls in a row the pipeline has sat idle; null where /proc cannot tell. */
+function idlePolls(shellPid: number | undefined): () => number | null {
+  let last = pipelineState(shellPid);
+  let idle = 0;
+  return () => {
+    const now = pipelineState(shellPid);
+    const before = last;
+    last = now;
+    if (!now || !before) return null;
+    idle = now.allSleeping && now.ticks === before.ticks ? idle + 1 : 0;
+    return idle;
+  };
+}
+
 export class PocketsphinxEngine implements SttEngine {
   readonly name = 'pocketsphinx' as const;
   readonly detail: string;
@@ -135,22 +149,14 @@ export class PocketsphinxEngine implements SttEngine {
    */
   async ready(): Promise<void> {
     const t0 = performance.now();
-    let last = pipelineState(this.child.pid);
-    let idle = 0;
+    const idle = idlePolls(this.child.pid);
     for (;;) {
       if (this.exited) throw this.exited;
       const waited = performance.now() - t0;
       if (waited >= READY_CAP_MS) return;
       await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
-      const now = pipelineState(this.child.pid);
-      if (!now || !last) {
-        if (waited >= LOAD_WAIT_MS) return;
-        last = now;
-        continue;
-      }
-      idle = now.allSleeping && now.ticks === last.ticks ? idle + 1 : 0;
-      last = now;
-      if (idle >= IDLE_POLLS) return;
+      const n = idle();
+      if (n === null ? waited >= LOAD_WAIT_MS : n >= IDLE_POLLS) return;
     }
   }
 
@@ -183,14 +189,10 @@ export class PocketsphinxEngine implements SttEngine {
           const onAbort = () => done(null, signal?.reason instanceof Error ? signal.reason : new JuneError('INTERRUPTED', 'interrupted'));
           const timer = setTimeout(() => done(null), options.noResultMs ?? POCKETSPHINX_NO_RESULT_MS);
           // idle: blocked reading (state S) with the same CPU ticks, several polls in a row
-          let last = pipelineState(this.child.pid);
-          let idle = 0;
+          const idle = idlePolls(this.child.pid);
           const poll = setInterval(() => {
-            const now = pipelineState(this.child.pid);
-            if (!now || !last || !flushed) return;
-            idle = now.allSleeping && now.ticks === last.ticks ? idle + 1 : 0;
-            last = now;
-            if (idle >= IDLE_POLLS) done(null);
+            if (!flushed) return;
+            if ((idle() ?? 0) >= IDLE_POLLS) done(null);
           }, IDLE_POLL_MS);
           this.waiter = (line) => done(line);
           this.onExit = (err) => done(null, err);
