@@ -411,7 +411,7 @@ export class EmbeddedModelHost implements ModelHost {
           } else if (finishReason === 'abort' || constrained.state === 'final') {
             // cancelled, or cut off by maxTokens inside a final answer: the answer so far
             text = streamed;
-          } else if (invalid !== null) {
+          } else if (invalid !== null && finishReason === 'length') {
             // a call cut off by maxTokens: an invalid call the caller answers (the model can retry shorter)
             invalid.push({
               id: newCallId(),
