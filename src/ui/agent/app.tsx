@@ -200,6 +200,8 @@ export function AgentApp(props: AgentAppProps): React.JSX.Element {
     const n = queue.current.length;
     if (n === 0) return;
     setQueue([]);
+    // quitting: the session is closing anyway, no note
+    if (quitting.current) return;
     dispatch({type: 'ui_info', text: `${n} queued task${n === 1 ? '' : 's'} dropped with the cancelled reply (↑ brings ${n === 1 ? 'it' : 'them'} back)`});
   };
 
