@@ -33,6 +33,8 @@ export class ConstrainedReplyStream {
 
   /** Feeds a raw chunk; returns the answer text it completed ('' when none). */
   push(chunk: string): string {
+    // a call, or an answer whose string has closed: nothing more to stream (and nothing to keep)
+    if (this.mode === 'call' || this.mode === 'closed') return '';
     this.raw += chunk;
     if (this.mode === 'undecided') {
       const m = FINAL_OPENING.exec(this.raw);
